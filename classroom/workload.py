@@ -1,0 +1,8 @@
+"""Placeholder: being written."""
+import click
+
+
+@click.command("workload")
+def workload() -> None:
+    """Not written yet."""
+    raise click.ClickException("not written yet")
