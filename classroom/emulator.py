@@ -5,6 +5,7 @@ calls it makes against AWS, only with `AWS_ENDPOINT_URL` pointing here.
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ def running_emulator(port: int = 0, region: str = "us-east-1") -> Iterator[Emula
     # moto itself reads these when it signs/validates; keep them local to the emulator.
     for name, value in EMULATOR_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
