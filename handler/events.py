@@ -1,0 +1,71 @@
+"""S3 event records → (bucket, decoded key), and where each video's result goes."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+CSV_SUFFIX = ".csv"
+ERROR_SUFFIX = ".error.json"
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """One object in S3."""
+
+    bucket: str
+    key: str
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+class BadRecord(ValueError):
+    """An event record that names no S3 object (nothing to process, nowhere to report)."""
+
+
+def parse_s3_uri(uri: str) -> S3Location:
+    """`s3://bucket/some/key` → S3Location; anything else is a ValueError."""
+    if not uri.startswith("s3://"):
+        raise ValueError("expected s3://bucket/key")
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    if not bucket or not key:
+        raise ValueError("expected s3://bucket/key")
+    return S3Location(bucket, key)
+
+
+def records(event: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every record of the event: S3 may batch several uploads into one invocation."""
+    found = event.get("Records")
+    if not isinstance(found, list):
+        raise BadRecord("the event has no Records list: is this an S3 notification?")
+    yield from found
+
+
+def video_location(record: Mapping[str, Any]) -> S3Location:
+    """The uploaded object of one record, with its key URL-decoded as S3 sends it encoded."""
+    try:
+        bucket = record["s3"]["bucket"]["name"]
+        raw_key = record["s3"]["object"]["key"]
+    except (KeyError, TypeError):
+        raise BadRecord("the record has no s3.bucket.name / s3.object.key") from None
+    return S3Location(bucket, unquote_plus(raw_key))
+
+
+def _stem(key: str) -> str:
+    """The key without its last extension; dots inside the name are kept."""
+    folder, slash, name = key.rpartition("/")
+    base, dot, _extension = name.rpartition(".")
+    return folder + slash + (base if dot and base else name)
+
+
+def output_key(key: str) -> str:
+    """`some/prefix/name.ext` → `some/prefix/name.csv`."""
+    return _stem(key) + CSV_SUFFIX
+
+
+def error_key(key: str) -> str:
+    """`some/prefix/name.ext` → `some/prefix/name.error.json`, beside where the CSV would go."""
+    return _stem(key) + ERROR_SUFFIX

@@ -1,0 +1,91 @@
+"""The known faces: a NumPy .npz of names and 128-d encodings, and closest-match lookup."""
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+ENCODING_SIZE = 128
+
+
+class RosterError(ValueError):
+    """The roster file is missing its arrays or they do not fit together."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """The closest enrolled person to a face, and how close (Euclidean distance)."""
+
+    name: str
+    distance: float
+
+
+@dataclass(frozen=True, eq=False)
+class Roster:
+    """Names and encodings, row for row; a person may have several rows (several photos)."""
+
+    names: tuple[str, ...]
+    encodings: np.ndarray
+
+    def __post_init__(self) -> None:
+        encodings = np.asarray(self.encodings, dtype=np.float64)
+        if encodings.ndim != 2 or encodings.shape[1] != ENCODING_SIZE:
+            raise RosterError(f"encodings must be N×{ENCODING_SIZE}, got shape {encodings.shape}")
+        if encodings.shape[0] != len(self.names):
+            raise RosterError(f"{len(self.names)} names but {encodings.shape[0]} encodings")
+        if not np.isfinite(encodings).all():
+            raise RosterError("encodings contain NaN or infinite values")
+        if any(not isinstance(name, str) or not name.strip() for name in self.names):
+            raise RosterError("every name must be a non-empty string")
+        object.__setattr__(self, "encodings", encodings)
+
+    @property
+    def people(self) -> list[str]:
+        """Distinct names, in roster order."""
+        return list(dict.fromkeys(self.names))
+
+    def match(self, encodings: np.ndarray, tolerance: float) -> list[Match | None]:
+        """For each face, the closest roster row if it is within `tolerance`, else None.
+
+        Closest, not first: a face that lies within tolerance of two people belongs to the
+        nearer one.
+        """
+        faces = np.asarray(encodings, dtype=np.float64).reshape(-1, ENCODING_SIZE)
+        if len(self.names) == 0 or len(faces) == 0:
+            return [None] * len(faces)
+        distances = np.linalg.norm(faces[:, None, :] - self.encodings[None, :, :], axis=2)
+        best = distances.argmin(axis=1)
+        matches: list[Match | None] = []
+        for face, row in enumerate(best):
+            distance = float(distances[face, row])
+            matches.append(Match(self.names[row], distance) if distance <= tolerance else None)
+        return matches
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the .npz the handler reads (plain arrays: it loads with allow_pickle=False)."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as file:
+            np.savez(file, names=np.array(self.names, dtype=str), encodings=self.encodings)
+
+    @classmethod
+    def load(cls, source: str | os.PathLike[str] | bytes | BinaryIO) -> Roster:
+        """Read a roster .npz from a path, bytes or a file object, never unpickling anything."""
+        if isinstance(source, bytes):
+            source = io.BytesIO(source)
+        try:
+            with np.load(source, allow_pickle=False) as data:
+                if "names" not in data or "encodings" not in data:
+                    raise RosterError("the .npz must hold two arrays, 'names' and 'encodings'")
+                names = data["names"]
+                encodings = data["encodings"]
+        except (ValueError, OSError, EOFError) as error:
+            if isinstance(error, RosterError):
+                raise
+            raise RosterError(f"not a roster .npz file ({error})") from None
+        if names.ndim != 1 or names.dtype.kind != "U":
+            raise RosterError("'names' must be a 1-D array of strings")
+        return cls(tuple(str(name) for name in names), encodings)
