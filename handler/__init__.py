@@ -1,1 +1,7 @@
 """The Lambda: S3 upload event → recognised students → CSV (or an error report)."""
+import os
+
+# FFmpeg inside OpenCV reports every damaged packet on stderr; the handler reports the
+# video's fate itself, in one JSON line. Set before cv2 is first imported.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")

@@ -5,9 +5,10 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
+from botocore.exceptions import ClientError
 
 ENCODING_SIZE = 128
 
@@ -89,3 +90,30 @@ class Roster:
         if names.ndim != 1 or names.dtype.kind != "U":
             raise RosterError("'names' must be a 1-D array of strings")
         return cls(tuple(str(name) for name in names), encodings)
+
+
+class RosterCache:
+    """The roster from S3, fetched once per container and again only when its ETag changes.
+
+    A conditional GET (If-None-Match) costs one request and no body while the roster is
+    unchanged, so a new roster takes effect on the next video without a new image.
+    """
+
+    def __init__(self) -> None:
+        self._uri: str | None = None
+        self._etag: str | None = None
+        self._roster: Roster | None = None
+
+    def get(self, s3: Any, bucket: str, key: str) -> Roster:
+        uri = f"s3://{bucket}/{key}"
+        conditional = {"IfNoneMatch": self._etag} if self._uri == uri and self._etag else {}
+        try:
+            response = s3.get_object(Bucket=bucket, Key=key, **conditional)
+        except ClientError as error:
+            if conditional and error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 304:
+                assert self._roster is not None
+                return self._roster
+            raise
+        roster = Roster.load(response["Body"].read())
+        self._uri, self._etag, self._roster = uri, response.get("ETag"), roster
+        return roster

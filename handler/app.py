@@ -1,0 +1,178 @@
+"""Lambda entry point: every record of an S3 ObjectCreated event → one CSV or one error report.
+
+Clients, models and the roster live at module level so a warm container reuses them.
+Errors that retrying cannot fix (an unreadable video, a missing roster) end in an error report
+beside where the CSV would go; transient AWS errors raise so that Lambda retries the event.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from handler.events import BadRecord, S3Location, error_key, output_key, records, video_location
+from handler.faces import face_finder
+from handler.logs import log_json
+from handler.recognition import Recognition, RecognitionOptions, recognise_video
+from handler.report import attendance_csv, error_report
+from handler.roster import Roster, RosterCache, RosterError
+from handler.settings import Settings, load_settings
+from handler.students import fetch_students
+from handler.video import UnreadableVideo
+
+_roster_cache = RosterCache()
+MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchBucket", "404"}
+
+
+class VideoRejected(Exception):
+    """This video can never give a CSV; the message is the plain reason for the report."""
+
+
+@functools.cache
+def _s3() -> Any:
+    return boto3.client("s3")  # honours AWS_ENDPOINT_URL, so the emulator works unchanged
+
+
+@functools.cache
+def _dynamodb() -> Any:
+    return boto3.client("dynamodb")
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _load_roster(settings: Settings) -> Roster:
+    roster = settings.roster
+    try:
+        return _roster_cache.get(_s3(), roster.bucket, roster.key)
+    except ClientError as error:
+        if _error_code(error) in MISSING_OBJECT_CODES:
+            raise VideoRejected(
+                f"the roster {roster.uri} does not exist; upload one built with `python -m classroom roster build`"
+            ) from None
+        raise
+    except RosterError as error:
+        raise VideoRejected(f"the roster {roster.uri} is not a valid roster file: {error}") from None
+
+
+def _download(video: S3Location, folder: Path) -> Path:
+    """Copy the video into this record's own temporary folder (no shell, no key in a path)."""
+    path = folder / ("video" + Path(video.key).suffix.lower()[:16])
+    try:
+        response = _s3().get_object(Bucket=video.bucket, Key=video.key)
+    except ClientError as error:
+        if _error_code(error) in MISSING_OBJECT_CODES:
+            raise VideoRejected("the video was deleted before it could be read") from None
+        raise
+    with open(path, "wb") as file:
+        for chunk in response["Body"].iter_chunks(1 << 20):
+            file.write(chunk)
+    return path
+
+
+def _recognise(video: S3Location, settings: Settings, roster: Roster, timings: dict[str, float]) -> Recognition:
+    options = RecognitionOptions(
+        mode=settings.mode,  # type: ignore[arg-type]
+        frames_per_second=settings.frames_per_second,
+        tolerance=settings.match_tolerance,
+        detection_height=settings.detection_height,
+    )
+    with tempfile.TemporaryDirectory(prefix="smart-classroom-") as folder:  # removed whatever happens
+        tick = time.perf_counter()
+        path = _download(video, Path(folder))
+        timings["download"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        try:
+            recognition = recognise_video(path, roster, options, face_finder(settings.detection_height))
+        except UnreadableVideo as error:
+            raise VideoRejected(f"the file cannot be read as a video: {error}") from None
+        timings["decode_detect"] = time.perf_counter() - tick
+    return recognition
+
+
+def _put(bucket: str, key: str, body: str, content_type: str) -> None:
+    _s3().put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType=content_type)
+
+
+def process_video(video: S3Location, settings: Settings, request_id: str | None) -> dict[str, Any]:
+    """One video → one result object; returns the summary that is also logged."""
+    timings: dict[str, float] = {}
+    summary: dict[str, Any] = {"bucket": video.bucket, "key": video.key, "mode": settings.mode}
+    try:
+        tick = time.perf_counter()
+        roster = _load_roster(settings)
+        timings["roster"] = time.perf_counter() - tick
+        recognition = _recognise(video, settings, roster, timings)
+    except VideoRejected as rejected:
+        summary.update(status="error", output_key=error_key(video.key), error=str(rejected))
+        _put(settings.output_bucket, error_key(video.key), error_report(video.bucket, video.key, str(rejected), request_id), "application/json")
+        log_json("ERROR", "video rejected", request_id=request_id, **summary, timings=_rounded(timings))
+        return summary
+
+    tick = time.perf_counter()
+    found = fetch_students(_dynamodb(), settings.students_table, recognition.names)
+    timings["lookup"] = time.perf_counter() - tick
+    missing = [name for name in recognition.names if name not in found]
+    tick = time.perf_counter()
+    _put(settings.output_bucket, output_key(video.key), attendance_csv(recognition.sightings, found), "text/csv; charset=utf-8")
+    timings["upload"] = time.perf_counter() - tick
+
+    summary.update(
+        status="ok",
+        output_key=output_key(video.key),
+        students=recognition.names,
+        frames_decoded=recognition.frames_decoded,
+        frames_sampled=recognition.frames_sampled,
+        faces_seen=recognition.faces_seen,
+        faces_unrecognised=recognition.faces_unrecognised,
+        faces_encoded=recognition.faces_encoded,
+    )
+    warnings = [f"{name} was recognised but is not in table {settings.students_table}" for name in missing]
+    if warnings:
+        summary["warnings"] = warnings
+    log_json("WARNING" if warnings else "INFO", "video processed", request_id=request_id, **summary, timings=_rounded(timings))
+    return summary
+
+
+def _rounded(timings: Mapping[str, float]) -> dict[str, float]:
+    return {name: round(seconds, 4) for name, seconds in timings.items()}
+
+
+def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Process every record; a bad record never stops the others, a transient error still raises."""
+    settings = load_settings(os.environ)
+    request_id = getattr(context, "aws_request_id", None)
+    if event.get("Event") == "s3:TestEvent":  # sent once when a notification is configured
+        return {"records": []}
+    results: list[dict[str, Any]] = []
+    failures: list[BaseException] = []
+    for record in records(event):
+        try:
+            video = video_location(record)
+        except BadRecord as error:
+            log_json("ERROR", "record ignored", request_id=request_id, error=str(error))
+            results.append({"status": "ignored", "error": str(error)})
+            continue
+        if video.bucket == settings.output_bucket:  # a result must never trigger more work
+            log_json("ERROR", "record ignored", request_id=request_id, bucket=video.bucket, key=video.key,
+                     error="the object is in the output bucket; refusing to loop")
+            results.append({"status": "ignored", "key": video.key, "error": "object is in the output bucket"})
+            continue
+        try:
+            results.append(process_video(video, settings, request_id))
+        except Exception as error:  # transient: finish the other records, then let Lambda retry
+            log_json("ERROR", "video failed, will be retried", request_id=request_id, bucket=video.bucket,
+                     key=video.key, error=f"{type(error).__name__}: {error}")
+            results.append({"status": "failed", "key": video.key, "error": f"{type(error).__name__}: {error}"})
+            failures.append(error)
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {len(results)} records failed and will be retried") from failures[0]
+    return {"records": results}

@@ -1,0 +1,39 @@
+"""Attendance → CSV text, and the error report written when a video cannot be read."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+
+from handler.recognition import Sighting
+
+CSV_HEADER = ("name", "major", "year", "first_seen_seconds", "match_distance")
+
+
+def attendance_csv(sightings: list[Sighting], records: Mapping[str, Mapping[str, str]]) -> str:
+    """One row per recognised student, in order of first appearance; unknown records stay empty."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for sighting in sightings:
+        record = records.get(sighting.name, {})
+        writer.writerow(
+            (
+                sighting.name,
+                record.get("major", ""),
+                record.get("year", ""),
+                f"{sighting.first_seen_seconds:.3f}",
+                f"{sighting.distance:.4f}",
+            )
+        )
+    return out.getvalue()
+
+
+def error_report(bucket: str, key: str, reason: str, request_id: str | None = None) -> str:
+    """Why a video has no CSV, for the teacher who uploaded it (retrying would not help)."""
+    return json.dumps(
+        {"bucket": bucket, "key": key, "error": reason, "request_id": request_id},
+        ensure_ascii=False,
+        indent=2,
+    )
