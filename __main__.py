@@ -1,0 +1,101 @@
+"""Smart Classroom on AWS: upload a video, get the attendance CSV.
+
+Reads like the architecture diagram: config -> storage -> table -> image -> function ->
+trigger -> outputs. Each step is a component in `infra/`.
+"""
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import PROJECT_DIR, from_pulumi, lambda_environment, load_students
+from infra.function import FunctionArgs, VideoFunction
+from infra.image import HandlerImage, ImageArgs, source_tag
+from infra.storage import Storage, StorageArgs
+from infra.table import StudentsTable, TableArgs
+from infra.trigger import TriggerArgs, UploadTrigger
+
+# Validated before any resource is declared: a bad value stops here, naming its key.
+config = from_pulumi()
+
+storage = Storage(
+    "storage",
+    StorageArgs(
+        input_bucket=config.input_bucket,
+        output_bucket=config.output_bucket,
+        roster_bucket=config.roster_bucket,
+        roster_file=config.roster_file,
+        roster_key=config.roster_key,
+        force_destroy=config.force_destroy,
+    ),
+)
+
+table = StudentsTable(
+    "students",
+    TableArgs(
+        table_name=config.students_table,
+        students=load_students(config.students_file),
+        force_destroy=config.force_destroy,
+    ),
+)
+
+image = HandlerImage(
+    "handler",
+    ImageArgs(
+        repository_name=config.name_prefix,
+        tag=source_tag(PROJECT_DIR),
+        force_destroy=config.force_destroy,
+    ),
+)
+
+function = VideoFunction(
+    "attendance",
+    FunctionArgs(
+        function_name=config.name_prefix,
+        image_uri=image.digest,
+        environment=lambda_environment(config),
+        memory_size=config.memory_size,
+        timeout=config.timeout,
+        ephemeral_storage=config.ephemeral_storage,
+        reserved_concurrency=config.reserved_concurrency,
+        log_retention_days=config.log_retention_days,
+        input_bucket_arn=storage.input.arn,
+        output_bucket_arn=storage.output.arn,
+        roster_object_arn=pulumi.Output.concat(storage.roster.arn, "/", storage.roster_object.key),
+        table_arn=table.table.arn,
+    ),
+)
+
+trigger = UploadTrigger(
+    "video-uploaded",
+    TriggerArgs(
+        bucket_id=storage.input.id,
+        bucket_arn=storage.input.arn,
+        function_name=function.function.name,
+        function_arn=function.function.arn,
+        account_id=aws.get_caller_identity_output().account_id,
+        video_suffixes=config.video_suffixes,
+    ),
+)
+
+pulumi.export("inputBucket", storage.input.id)
+pulumi.export("outputBucket", storage.output.id)
+pulumi.export("rosterBucket", storage.roster.id)
+pulumi.export("rosterUri", config.roster_uri)
+pulumi.export("studentsTable", table.table.name)
+pulumi.export("functionName", function.function.name)
+pulumi.export("functionArn", function.function.arn)
+pulumi.export("logGroup", function.log_group.name)
+pulumi.export("imageDigest", image.digest)
+pulumi.export("deadLetterQueueUrl", function.dead_letter_queue.url)
+pulumi.export(
+    "uploadExample",
+    pulumi.Output.format(
+        "aws s3 cp lecture{0} s3://{1}/ --region {2}",
+        config.video_suffixes[0],
+        storage.input.id,
+        config.region,
+    ),
+)
+pulumi.export(
+    "resultsExample",
+    pulumi.Output.format("aws s3 ls s3://{0}/ --region {1}", storage.output.id, config.region),
+)

@@ -1,0 +1,9 @@
+"""The Smart Classroom stack, one module per concern, in the order of the architecture:
+
+config (validated settings) -> storage (buckets, roster) -> table (students) ->
+image (ECR, container build) -> function (Lambda, role, logs, dead-letter queue) ->
+trigger (S3 notification). `__main__.py` wires them together.
+
+`infra.config` does not need a Pulumi engine: the local stack imports it too. Keep this
+file free of imports so that importing `infra.config` stays light.
+"""

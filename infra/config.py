@@ -1,0 +1,435 @@
+"""The stack's configuration: read, defaulted and validated before anything is declared.
+
+Used by the Pulumi program (`from_pulumi`) and by the local stack, which runs the same
+pipeline on moto without a Pulumi engine (`from_stack_file`). Both go through
+`parse_config`, which is pure and names the offending key in every error, and both take
+their defaults from the `config:` block of `Pulumi.yaml`, so there is one source of them.
+Nothing here imports `pulumi` at module level.
+"""
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import math
+import os
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The directory holding `Pulumi.yaml`; relative file paths in config resolve against it."""
+
+RECOGNITION_MODES = ("all", "first")
+# CloudWatch Logs accepts only these retention periods (0 = never expire).
+LOG_RETENTION_DAYS = (
+    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+MEMORY_MB = (128, 10240)
+TIMEOUT_S = (1, 900)
+EPHEMERAL_STORAGE_MB = (512, 10240)
+FRAMES_PER_SECOND = (0.0, 60.0)
+MATCH_TOLERANCE = (0.0, 1.0)
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_STUDENT_FIELDS = ("id", "name", "major", "year")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or invalid; the message starts with its key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything the stack (or the local stack) needs, already validated."""
+
+    stack: str
+    region: str
+    input_bucket: str
+    output_bucket: str
+    roster_bucket: str
+    students_table: str
+    students_file: Path
+    roster_file: Path
+    recognition_mode: str
+    frames_per_second: float
+    match_tolerance: float
+    memory_size: int
+    timeout: int
+    ephemeral_storage: int
+    reserved_concurrency: int | None
+    log_retention_days: int
+    force_destroy: bool
+    video_suffixes: tuple[str, ...]
+
+    @property
+    def name_prefix(self) -> str:
+        """`smart-classroom-<stack>`, lowercased and safe for ECR, Lambda and IAM names."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.stack.lower()).strip("-")[:40] or "stack"
+        return f"smart-classroom-{slug}"
+
+    @property
+    def roster_key(self) -> str:
+        """Object key of the roster in the roster bucket: the roster file's name."""
+        return self.roster_file.name
+
+    @property
+    def roster_uri(self) -> str:
+        """Where the handler loads the roster from (`ROSTER_URI`)."""
+        return f"s3://{self.roster_bucket}/{self.roster_key}"
+
+
+# --- defaults, from Pulumi.yaml -------------------------------------------------------
+
+
+@functools.cache
+def _project_file(project_dir: Path) -> dict[str, Any]:
+    path = project_dir / "Pulumi.yaml"
+    with path.open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def project_name(project_dir: Path = PROJECT_DIR) -> str:
+    """The project name (the config namespace), as `Pulumi.yaml` declares it."""
+    return str(_project_file(project_dir)["name"])
+
+
+def declared_keys(project_dir: Path = PROJECT_DIR) -> dict[str, dict[str, Any]]:
+    """The project's config declarations (`type`, `default`, `description`) by key."""
+    return dict(_project_file(project_dir).get("config") or {})
+
+
+def project_defaults(project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    """The declared defaults as config strings; keys without a default are required."""
+    return {
+        key: _as_config_string(decl["default"])
+        for key, decl in declared_keys(project_dir).items()
+        if isinstance(decl, Mapping) and "default" in decl
+    }
+
+
+def _as_config_string(value: Any) -> str:
+    """Render a YAML value the way Pulumi hands config to a program: as a string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# --- parsing --------------------------------------------------------------------------
+
+
+def parse_config(
+    values: Mapping[str, str],
+    stack: str,
+    region: str,
+    base_dir: Path,
+    project_dir: Path = PROJECT_DIR,
+) -> StackConfig:
+    """Validate raw config values (project keys without namespace) into a StackConfig.
+
+    Missing keys take the defaults declared in `Pulumi.yaml`; relative paths resolve
+    against `base_dir`. Raises ConfigError naming the first offending key.
+    """
+    declared = declared_keys(project_dir)
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise ConfigError(unknown[0], f"unknown key; the project declares {', '.join(declared)}")
+    raw = {**project_defaults(project_dir), **{k: _as_config_string(v) for k, v in values.items()}}
+
+    def required(key: str) -> str:
+        value = raw.get(key, "").strip()
+        if not value:
+            raise ConfigError(key, f"required; set it with `pulumi config set {key} <value>`")
+        return value
+
+    if not stack:
+        raise ConfigError("stack", "the stack name is empty")
+    if not region:
+        raise ConfigError("aws:region", "required; set it with `pulumi config set aws:region <region>`")
+
+    input_bucket = _bucket_name("inputBucket", required("inputBucket"))
+    output_bucket = _bucket_name("outputBucket", required("outputBucket"))
+    if output_bucket == input_bucket:
+        raise ConfigError(
+            "outputBucket",
+            f"must differ from inputBucket ({input_bucket!r}): results written to the "
+            "triggering bucket would invoke the function on its own output forever",
+        )
+    roster_bucket = _bucket_name(
+        "rosterBucket", raw.get("rosterBucket", "").strip() or f"{input_bucket}-roster"
+    )
+    if roster_bucket in (input_bucket, output_bucket):
+        raise ConfigError("rosterBucket", "must differ from inputBucket and outputBucket")
+
+    students_table = raw.get("studentsTable", "").strip() or f"smart-classroom-{stack}-students"
+    if not _TABLE_NAME.match(students_table):
+        raise ConfigError(
+            "studentsTable",
+            f"{students_table!r} is not a valid DynamoDB table name "
+            "(3-255 characters: letters, digits, '_', '-', '.')",
+        )
+
+    students_file = _resolve(base_dir, required("studentsFile"))
+    load_students(students_file)  # validates the records, raising on the key studentsFile
+    roster_file = _resolve(base_dir, required("rosterFile"))
+    _check_roster(roster_file)
+
+    mode = raw.get("recognitionMode", "").strip()
+    if mode not in RECOGNITION_MODES:
+        raise ConfigError("recognitionMode", f"{mode!r} is not one of {', '.join(RECOGNITION_MODES)}")
+
+    reserved = _integer("reservedConcurrency", raw.get("reservedConcurrency", "").strip() or "-1")
+    if reserved < -1:
+        raise ConfigError("reservedConcurrency", f"{reserved} is negative; use -1 for no reservation")
+
+    retention = _integer("logRetentionDays", required("logRetentionDays"))
+    if retention not in LOG_RETENTION_DAYS:
+        raise ConfigError(
+            "logRetentionDays",
+            f"{retention} is not a CloudWatch retention period; use one of "
+            + ", ".join(map(str, LOG_RETENTION_DAYS)),
+        )
+
+    return StackConfig(
+        stack=stack,
+        region=region,
+        input_bucket=input_bucket,
+        output_bucket=output_bucket,
+        roster_bucket=roster_bucket,
+        students_table=students_table,
+        students_file=students_file,
+        roster_file=roster_file,
+        recognition_mode=mode,
+        frames_per_second=_number_in("framesPerSecond", required("framesPerSecond"), FRAMES_PER_SECOND, open_low=True),
+        match_tolerance=_number_in("matchTolerance", required("matchTolerance"), MATCH_TOLERANCE, open_low=True),
+        memory_size=_integer_in("memorySize", required("memorySize"), MEMORY_MB, "MB"),
+        timeout=_integer_in("timeout", required("timeout"), TIMEOUT_S, "s"),
+        ephemeral_storage=_integer_in("ephemeralStorage", required("ephemeralStorage"), EPHEMERAL_STORAGE_MB, "MB"),
+        reserved_concurrency=None if reserved == -1 else reserved,
+        log_retention_days=retention,
+        force_destroy=_boolean("forceDestroy", required("forceDestroy")),
+        video_suffixes=_suffixes("videoSuffixes", required("videoSuffixes")),
+    )
+
+
+def _bucket_name(key: str, name: str) -> str:
+    """Check S3's naming rules for general purpose buckets."""
+    problem = None
+    if not 3 <= len(name) <= 63:
+        problem = "must be 3 to 63 characters long"
+    elif not _BUCKET_NAME.match(name):
+        problem = "may hold only lowercase letters, digits, '.' and '-', and must start and end with a letter or digit"
+    elif ".." in name or ".-" in name or "-." in name:
+        problem = "must not have '..', '.-' or '-.'"
+    elif _is_ip_address(name):
+        problem = "must not look like an IP address"
+    elif name.startswith(_BUCKET_RESERVED_PREFIXES) or name.endswith(_BUCKET_RESERVED_SUFFIXES):
+        problem = "uses a prefix or suffix S3 reserves"
+    if problem:
+        raise ConfigError(key, f"{name!r} is not a valid S3 bucket name: {problem}")
+    return name
+
+
+def _is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(base_dir: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base_dir / path).resolve()
+
+
+def _integer(key: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(key, f"{value!r} is not a whole number") from None
+
+
+def _integer_in(key: str, value: str, bounds: tuple[int, int], unit: str) -> int:
+    number = _integer(key, value)
+    low, high = bounds
+    if not low <= number <= high:
+        raise ConfigError(key, f"{number} {unit} is outside Lambda's limits ({low} to {high} {unit})")
+    return number
+
+
+def _number_in(key: str, value: str, bounds: tuple[float, float], open_low: bool) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(key, f"{value!r} is not a number") from None
+    low, high = bounds
+    too_low = number <= low if open_low else number < low
+    if not math.isfinite(number) or too_low or number > high:
+        raise ConfigError(key, f"{value} must be greater than {low:g} and at most {high:g}")
+    return number
+
+
+def _boolean(key: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered not in ("true", "false"):
+        raise ConfigError(key, f"{value!r} is not true or false")
+    return lowered == "true"
+
+
+def _suffixes(key: str, value: str) -> tuple[str, ...]:
+    suffixes = tuple(s.strip() for s in value.split(","))
+    if not all(suffixes) or any(re.search(r"\s", s) for s in suffixes):
+        raise ConfigError(key, f"{value!r} must be a comma-separated list of non-empty suffixes such as .mp4,.mov")
+    for i, a in enumerate(suffixes):
+        for b in suffixes[i + 1:]:
+            if a.endswith(b) or b.endswith(a):
+                # S3 rejects two notification rules for the same event whose suffixes overlap.
+                raise ConfigError(key, f"{a!r} and {b!r} overlap; S3 rejects overlapping suffix filters")
+    return suffixes
+
+
+def _check_roster(path: Path) -> None:
+    if not path.is_file():
+        raise ConfigError(
+            "rosterFile",
+            f"{path} does not exist; build it with `python -m classroom roster` "
+            "or `python -m classroom demo-data`",
+        )
+    if not zipfile.is_zipfile(path):
+        raise ConfigError("rosterFile", f"{path} is not an .npz archive")
+
+
+# --- students -------------------------------------------------------------------------
+
+
+def load_students(path: Path) -> list[dict[str, Any]]:
+    """Read and validate the students file: a JSON list of {id, name, major, year}."""
+    key = "studentsFile"
+    try:
+        records = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            key, f"{path} does not exist; `python -m classroom demo-data` writes an example"
+        ) from None
+    except OSError as e:
+        raise ConfigError(key, f"cannot read {path}: {e.strerror or e}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(key, f"{path} is not valid JSON: {e}") from None
+    if not isinstance(records, list):
+        raise ConfigError(key, f"{path} must hold a JSON list of student records")
+    seen: set[str] = set()
+    for index, record in enumerate(records):
+        where = f"{path} record {index}"
+        if not isinstance(record, dict):
+            raise ConfigError(key, f"{where} is not an object")
+        missing = [f for f in _STUDENT_FIELDS if f not in record]
+        if missing:
+            raise ConfigError(key, f"{where} lacks {', '.join(missing)}")
+        extra = sorted(set(record) - set(_STUDENT_FIELDS))
+        if extra:
+            raise ConfigError(key, f"{where} has unexpected fields {', '.join(extra)}")
+        if isinstance(record["id"], bool) or not isinstance(record["id"], int):
+            raise ConfigError(key, f"{where}: id must be a whole number")
+        name = record["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(key, f"{where}: name must be a non-empty string")
+        for field in ("major", "year"):
+            if isinstance(record[field], bool) or not isinstance(record[field], (str, int)):
+                raise ConfigError(key, f"{where}: {field} must be a string")
+        if name in seen:
+            raise ConfigError(key, f"{where}: the name {name!r} appears twice; names are the table's key")
+        seen.add(name)
+    return records
+
+
+def student_item(record: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The DynamoDB-JSON item for one (validated) student record."""
+    return {
+        "name": {"S": str(record["name"])},
+        "id": {"N": str(record["id"])},
+        "major": {"S": str(record["major"])},
+        "year": {"S": str(record["year"])},
+    }
+
+
+# --- the handler's contract -----------------------------------------------------------
+
+
+def lambda_environment(config: StackConfig) -> dict[str, str]:
+    """The handler's environment variables, exactly; the Lambda and the local stack share it."""
+    return {
+        "OUTPUT_BUCKET": config.output_bucket,
+        "STUDENTS_TABLE": config.students_table,
+        "ROSTER_URI": config.roster_uri,
+        "RECOGNITION_MODE": config.recognition_mode,
+        "FRAMES_PER_SECOND": f"{config.frames_per_second:g}",
+        "MATCH_TOLERANCE": f"{config.match_tolerance:g}",
+    }
+
+
+# --- sources --------------------------------------------------------------------------
+
+
+def from_pulumi() -> StackConfig:
+    """Read and validate the running stack's config (inside `pulumi up` or under mocks)."""
+    import pulumi  # only needed here: the local stack never calls this
+    from pulumi.runtime.config import CONFIG, get_config_env
+
+    namespace = f"{project_name()}:"
+    present = {*CONFIG.get(), *get_config_env()}
+    config = pulumi.Config()
+    values: dict[str, str] = {}
+    for full_key in sorted(present):
+        if full_key.startswith(namespace):
+            key = full_key[len(namespace):]
+            value = config.get(key)
+            if value is not None:
+                values[key] = value
+    region = (
+        pulumi.Config("aws").get("region")
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or ""
+    )
+    return parse_config(values, stack=pulumi.get_stack(), region=region, base_dir=PROJECT_DIR)
+
+
+def from_stack_file(stack: str = "dev", project_dir: Path = PROJECT_DIR) -> StackConfig:
+    """Read and validate `Pulumi.<stack>.yaml` without a Pulumi engine (the local stack)."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    try:
+        with path.open(encoding="utf-8") as f:
+            document = yaml.safe_load(f) or {}
+    except FileNotFoundError:
+        raise ConfigError("stack", f"{path} does not exist; create it with `pulumi stack init {stack}`") from None
+    namespace = f"{project_name(project_dir)}:"
+    values: dict[str, str] = {}
+    region = ""
+    for full_key, value in (document.get("config") or {}).items():
+        if full_key == "aws:region":
+            region = str(value)
+            continue
+        if full_key.startswith(namespace):
+            key = full_key[len(namespace):]
+        elif ":" not in full_key:
+            key = full_key  # project keys may omit the namespace
+        else:
+            continue  # other providers' settings, e.g. aws:defaultTags
+        if isinstance(value, Mapping):
+            raise ConfigError(key, "secret or structured values are not supported here")
+        values[key] = _as_config_string(value)
+    return parse_config(values, stack=stack, region=region, base_dir=project_dir, project_dir=project_dir)

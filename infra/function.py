@@ -1,0 +1,208 @@
+"""Function: the Lambda that turns a video into attendance, with its role, logs and guards.
+
+The role grants exactly what the handler does and nothing else. Failed asynchronous
+invocations (after a bounded number of retries) land in a dead-letter queue, so no video
+is lost silently, and Lambda's recursive-loop detection stays on `Terminate` as a second
+guard behind the config check that keeps the output bucket apart from the input bucket.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+MAX_RETRY_ATTEMPTS = 1
+"""Retries of a failed asynchronous invocation (Lambda allows 0-2). Failures are mostly
+deterministic (an unreadable video), so one retry covers transient errors only."""
+
+MAX_EVENT_AGE_SECONDS = 2 * 60 * 60
+"""How long an upload may wait (throttled by reserved concurrency) before it is given up
+and sent to the dead-letter queue (Lambda allows 60 to 21600)."""
+
+DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60
+"""Failed uploads stay in the dead-letter queue for the SQS maximum, 14 days."""
+
+ARCHITECTURE = "x86_64"
+"""Matches the image's platform, linux/amd64 (infra.image.PLATFORM)."""
+
+
+@dataclass(frozen=True)
+class FunctionArgs:
+    """What the function runs, with what settings, and the ARNs its role may touch."""
+
+    image_uri: pulumi.Input[str]
+    environment: dict[str, str]
+    memory_size: int
+    timeout: int
+    ephemeral_storage: int
+    reserved_concurrency: int | None
+    log_retention_days: int
+    input_bucket_arn: pulumi.Input[str]
+    output_bucket_arn: pulumi.Input[str]
+    roster_object_arn: pulumi.Input[str]
+    table_arn: pulumi.Input[str]
+    function_name: str
+
+
+def assume_role_policy() -> str:
+    """The trust policy letting Lambda assume the function's role."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+def handler_policy(
+    input_bucket_arn: str,
+    output_bucket_arn: str,
+    roster_object_arn: str,
+    table_arn: str,
+    log_group_arn: str,
+    dead_letter_queue_arn: str,
+) -> dict[str, Any]:
+    """The function role's permissions: exactly the handler's reads and writes.
+
+    Read a video, write a CSV, read the roster, look students up, write its own logs,
+    and (for Lambda's on-failure destination, which acts with this role) hand a failed
+    event to the dead-letter queue.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadVideos",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [f"{input_bucket_arn}/*"],
+            },
+            {
+                "Sid": "WriteResults",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": [f"{output_bucket_arn}/*"],
+            },
+            {
+                "Sid": "ReadRoster",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [roster_object_arn],
+            },
+            {
+                "Sid": "LookUpStudents",
+                "Effect": "Allow",
+                "Action": ["dynamodb:BatchGetItem", "dynamodb:GetItem"],
+                "Resource": [table_arn],
+            },
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [f"{log_group_arn}:*"],
+            },
+            {
+                "Sid": "SendFailedEvents",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [dead_letter_queue_arn],
+            },
+        ],
+    }
+
+
+class VideoFunction(pulumi.ComponentResource):
+    """The Lambda with its role, log group, async-invocation settings and loop guard."""
+
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+    dead_letter_queue: aws.sqs.Queue
+
+    def __init__(self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("smart-classroom:function:VideoFunction", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Lambda's conventional log group, declared so that retention applies to it.
+        self.log_group = aws.cloudwatch.LogGroup(
+            name,
+            name=f"/aws/lambda/{args.function_name}",
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+        self.dead_letter_queue = aws.sqs.Queue(
+            f"{name}-failed",
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+        self.role = aws.iam.Role(f"{name}-role", assume_role_policy=assume_role_policy(), opts=child)
+        policy = aws.iam.RolePolicy(
+            f"{name}-access",
+            role=self.role.id,
+            policy=pulumi.Output.all(
+                args.input_bucket_arn,
+                args.output_bucket_arn,
+                args.roster_object_arn,
+                args.table_arn,
+                self.log_group.arn,
+                self.dead_letter_queue.arn,
+            ).apply(lambda arns: json.dumps(handler_policy(*arns))),
+            opts=child,
+        )
+
+        self.function = aws.lambda_.Function(
+            name,
+            name=args.function_name,
+            package_type="Image",
+            image_uri=args.image_uri,
+            architectures=[ARCHITECTURE],
+            role=self.role.arn,
+            memory_size=args.memory_size,
+            timeout=args.timeout,
+            ephemeral_storage=aws.lambda_.FunctionEphemeralStorageArgs(size=args.ephemeral_storage),
+            reserved_concurrent_executions=args.reserved_concurrency,
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables=args.environment),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="Text", log_group=self.log_group.name
+            ),
+            # The role must be able to log and read before the first invocation; the name
+            # is fixed, so a replacement must delete the old function first.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[policy, self.log_group], delete_before_replace=True
+            ),
+        )
+        aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-async",
+            function_name=self.function.name,
+            maximum_retry_attempts=MAX_RETRY_ATTEMPTS,
+            maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
+            destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
+                on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
+                    destination=self.dead_letter_queue.arn,
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        aws.lambda_.FunctionRecursionConfig(
+            f"{name}-recursion",
+            function_name=self.function.name,
+            recursive_loop="Terminate",
+            opts=child,
+        )
+        self.register_outputs(
+            {
+                "function_name": self.function.name,
+                "function_arn": self.function.arn,
+                "dead_letter_queue_url": self.dead_letter_queue.url,
+            }
+        )

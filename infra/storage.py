@@ -1,0 +1,134 @@
+"""Storage: the input, output and roster buckets, all private and encrypted, and the roster.
+
+Every bucket gets the same guard rails: Block Public Access on all four settings, object
+ownership enforced for the bucket owner (ACLs disabled), SSE-S3 default encryption and a
+bucket policy that refuses any request not made over TLS.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class StorageArgs:
+    """Bucket names and the roster file to upload."""
+
+    input_bucket: str
+    output_bucket: str
+    roster_bucket: str
+    roster_file: Path
+    roster_key: str
+    force_destroy: bool
+
+
+class PrivateBucket(pulumi.ComponentResource):
+    """One S3 bucket with public access blocked, ACLs disabled, SSE-S3 and TLS-only access."""
+
+    bucket: aws.s3.Bucket
+
+    def __init__(
+        self,
+        name: str,
+        bucket_name: str,
+        force_destroy: bool,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("smart-classroom:storage:PrivateBucket", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.bucket = aws.s3.Bucket(
+            name, bucket=bucket_name, force_destroy=force_destroy, opts=child
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=self.bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=self.bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256",
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        # S3 rejects concurrent configuration changes to one bucket now and then
+        # ("A conflicting conditional operation is in progress"): put the policy last.
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only",
+            bucket=self.bucket.id,
+            policy=self.bucket.arn.apply(deny_insecure_transport),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+        )
+        self.register_outputs({"bucket": self.bucket.id, "arn": self.bucket.arn})
+
+
+def deny_insecure_transport(bucket_arn: str) -> str:
+    """A bucket policy denying every request made without TLS."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )
+
+
+class Storage(pulumi.ComponentResource):
+    """The three buckets of the pipeline and the roster object."""
+
+    input: aws.s3.Bucket
+    output: aws.s3.Bucket
+    roster: aws.s3.Bucket
+    roster_object: aws.s3.BucketObjectv2
+
+    def __init__(
+        self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("smart-classroom:storage:Storage", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.input = PrivateBucket("input", args.input_bucket, args.force_destroy, child).bucket
+        self.output = PrivateBucket("output", args.output_bucket, args.force_destroy, child).bucket
+        self.roster = PrivateBucket("roster", args.roster_bucket, args.force_destroy, child).bucket
+        self.roster_object = aws.s3.BucketObjectv2(
+            "roster",
+            bucket=self.roster.id,
+            key=args.roster_key,
+            source=pulumi.FileAsset(str(args.roster_file)),
+            content_type="application/octet-stream",
+            opts=child,
+        )
+        self.register_outputs(
+            {
+                "input_bucket": self.input.id,
+                "output_bucket": self.output.id,
+                "roster_bucket": self.roster.id,
+                "roster_key": self.roster_object.key,
+            }
+        )

@@ -1,0 +1,58 @@
+"""Table: the students DynamoDB table, seeded from the students file as declared items."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import student_item
+
+
+@dataclass(frozen=True)
+class TableArgs:
+    """Table name, the validated student records and whether the table may be deleted."""
+
+    table_name: str
+    students: list[dict[str, Any]]
+    force_destroy: bool
+
+
+class StudentsTable(pulumi.ComponentResource):
+    """On-demand table keyed by student name, encrypted, with point-in-time recovery.
+
+    Each student is an `aws.dynamodb.TableItem`, so the seed data is part of the plan
+    (`pulumi preview` shows added, changed and removed students) and nothing writes to
+    the table from program code.
+    """
+
+    table: aws.dynamodb.Table
+
+    def __init__(self, name: str, args: TableArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("smart-classroom:table:StudentsTable", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.table = aws.dynamodb.Table(
+            name,
+            name=args.table_name,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="name",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="name", type="S")],
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            # Outside dev, `pulumi destroy` must not be able to drop the roll.
+            deletion_protection_enabled=not args.force_destroy,
+            opts=child,
+        )
+        for record in args.students:
+            # Named after the key (unique, validated), so a student's identity in the
+            # plan is the same as in the table.
+            aws.dynamodb.TableItem(
+                f"student-{record['name']}",
+                table_name=self.table.name,
+                hash_key=self.table.hash_key,
+                item=json.dumps(student_item(record)),
+                opts=child,
+            )
+        self.register_outputs({"table_name": self.table.name, "table_arn": self.table.arn})

@@ -1,0 +1,244 @@
+"""Run the real Pulumi program (`__main__.py`) under Pulumi's unit-test mocks.
+
+No CLI, no cloud, no Docker: the mock monitor records every resource the program
+declares (type, name, resolved inputs, parent, dependencies) and answers with plausible
+outputs (ARNs, URLs, an image digest), so the tests can assert on the resource graph.
+"""
+from __future__ import annotations
+
+import json
+import runpy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy
+import pulumi
+import pytest
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT = "smart-classroom"
+STACK = "dev"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+DIGEST = "sha256:" + "ab" * 32
+
+STUDENTS = [
+    {"id": 1, "name": "ada_lovelace", "major": "Mathematics", "year": "Senior"},
+    {"id": 2, "name": "alan_turing", "major": "Computer Science", "year": "Junior"},
+    {"id": 3, "name": "grace_hopper", "major": "Physics", "year": 2026},
+]
+
+
+@dataclass
+class Recorded:
+    """One resource the program declared, as the engine would have seen it."""
+
+    type: str
+    name: str
+    urn: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    parent: str
+    dependencies: list[str]
+    custom: bool
+
+
+@dataclass
+class Program:
+    """What one run of the program declared and exported."""
+
+    resources: list[Recorded]
+    exports: dict[str, Any]
+    calls: list[str] = field(default_factory=list)
+
+    def of_type(self, type_: str) -> list[Recorded]:
+        """All resources of one type token, e.g. `aws:s3/bucket:Bucket`."""
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> Recorded:
+        """The single resource of a type (and name), failing if there are none or several."""
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {type_} {name or ''}, found {[r.name for r in found]}"
+        return found[0]
+
+    def by_urn(self, urn: str) -> Recorded:
+        """The resource with this URN."""
+        return next(r for r in self.resources if r.urn == urn)
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and provider calls with AWS-shaped values."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        outputs = dict(inputs)
+        resource_id = f"{args.name}-id"
+        typ = args.typ
+        if typ == "aws:s3/bucket:Bucket":
+            resource_id = inputs["bucket"]
+            outputs["arn"] = f"arn:aws:s3:::{inputs['bucket']}"
+        elif typ == "aws:iam/role:Role":
+            outputs["arn"] = f"arn:aws:iam::{ACCOUNT}:role/{args.name}"
+            resource_id = args.name
+        elif typ == "aws:sqs/queue:Queue":
+            outputs["arn"] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{args.name}"
+            outputs["url"] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{args.name}"
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            outputs["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{inputs['name']}"
+        elif typ == "aws:dynamodb/table:Table":
+            resource_id = inputs["name"]
+            outputs["arn"] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{inputs['name']}"
+        elif typ == "aws:ecr/repository:Repository":
+            outputs["repositoryUrl"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{inputs['name']}"
+            outputs["registryId"] = ACCOUNT
+            outputs["arn"] = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{inputs['name']}"
+        elif typ == "docker:index/image:Image":
+            repository = inputs["imageName"].rsplit(":", 1)[0]
+            outputs["repoDigest"] = f"{repository}@{DIGEST}"
+            outputs["baseImageName"] = inputs["imageName"]
+        elif typ == "aws:lambda/function:Function":
+            resource_id = inputs["name"]
+            outputs["arn"] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{inputs['name']}"
+        elif typ == "aws:s3/bucketObjectv2:BucketObjectv2":
+            outputs["arn"] = f"arn:aws:s3:::{inputs['bucket']}/{inputs['key']}"
+        return resource_id, outputs
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {
+                "authorizationToken": "QVdTOnBhc3N3b3Jk",
+                "expiresAt": "2030-01-01T00:00:00Z",
+                "id": REGION,
+                "password": "password",
+                "proxyEndpoint": f"https://{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com",
+                "userName": "AWS",
+            }, []
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT,
+                "arn": f"arn:aws:iam::{ACCOUNT}:user/tester",
+                "id": ACCOUNT,
+                "userId": "AIDATESTER",
+            }, []
+        raise AssertionError(f"the program made an unexpected provider call: {args.token}")
+
+
+class RecordingMonitor(MockMonitor):
+    """The mock monitor, also keeping each registration's parent and dependencies."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.registered: list[Recorded] = []
+        self.calls: list[str] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            registration = self.resources[response.urn]
+            self.registered.append(
+                Recorded(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    inputs=pulumi.runtime.rpc.deserialize_properties(request.object),
+                    outputs=dict(registration.state),
+                    parent=request.parent,
+                    dependencies=list(request.dependencies),
+                    custom=request.custom,
+                )
+            )
+        return response
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.calls.append(request.tok)
+        return super().Invoke(request)
+
+
+def stack_config(values: dict[str, str]) -> dict[str, str]:
+    """Project keys as Pulumi passes them to the program (namespaced), plus the region."""
+    return {"aws:region": REGION, **{f"{PROJECT}:{k}": v for k, v in values.items()}}
+
+
+def run_program(values: dict[str, str], stack: str = STACK) -> Program:
+    """Run `__main__.py` once under fresh mocks with this config; return what it declared."""
+    mocks = RecordingMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_all_config(stack_config(values))
+    pulumi_settings.ROOT.set(None)  # a fresh root stack, so exports do not carry over
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    exports: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
+        root = pulumi_settings.get_root_resource()
+        assert root is not None
+        return pulumi.Output.all(**root.outputs).apply(exports.update)
+
+    program()
+    return Program(resources=monitor.registered, exports=exports, calls=monitor.calls)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Silence pulumi_aws's import-time notices about resources this program does not use.
+
+    Importing `pulumi_aws.s3` or `pulumi_aws.lambda_` warns about every deprecated class
+    in them (BucketV2, MicrovmsImage, ...); only pulumi_aws's own modules are filtered.
+    """
+    config.addinivalue_line(
+        "filterwarnings",
+        r"ignore:.* has been deprecated in favor of .*:DeprecationWarning:pulumi_aws",
+    )
+
+
+@pytest.fixture
+def students() -> list[dict[str, Any]]:
+    """The student records the test data files hold."""
+    return [dict(s) for s in STUDENTS]
+
+
+@pytest.fixture
+def data_files(tmp_path: Path) -> dict[str, str]:
+    """A small students file and a tiny roster, written where the config points."""
+    students = tmp_path / "students.json"
+    students.write_text(json.dumps(STUDENTS), encoding="utf-8")
+    roster = tmp_path / "roster.npz"
+    numpy.savez(roster, names=numpy.array([s["name"] for s in STUDENTS]), encodings=numpy.zeros((3, 128)))
+    return {"studentsFile": str(students), "rosterFile": str(roster)}
+
+
+@pytest.fixture
+def dev_values(data_files: dict[str, str]) -> dict[str, str]:
+    """A dev-like stack config, as a user would set it with `pulumi config set`."""
+    return {
+        "inputBucket": "smart-classroom-dev-input-test",
+        "outputBucket": "smart-classroom-dev-output-test",
+        "recognitionMode": "all",
+        "framesPerSecond": "2",
+        "matchTolerance": "0.55",
+        "memorySize": "3008",
+        "timeout": "300",
+        "ephemeralStorage": "2048",
+        "reservedConcurrency": "5",
+        "logRetentionDays": "7",
+        "forceDestroy": "true",
+        **data_files,
+    }
+
+
+@pytest.fixture
+def program_runner() -> Iterator[Callable[..., Program]]:
+    """`run_program`, with Pulumi's global config put back afterwards."""
+    yield run_program
+    pulumi.runtime.set_all_config({})
+    pulumi_settings.ROOT.set(None)
+
+
+@pytest.fixture
+def dev_program(program_runner: Callable[..., Program], dev_values: dict[str, str]) -> Program:
+    """The program run once with the dev-like config."""
+    return program_runner(dev_values)
