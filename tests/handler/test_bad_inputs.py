@@ -1,0 +1,180 @@
+"""Every bad input ends in exactly one result object that says what happened."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from handler.roster import Roster
+from handler.settings import SettingsError
+from tests.handler.conftest import FakeContext, Pipeline, make_pipeline
+from tests.handler.videos import faceless_video, still_video
+from handler import app
+
+NOT_A_VIDEO = "the file cannot be read as a video: OpenCV could not open it as a video (not a video, or truncated)"
+
+
+def clip(datasets: Path, name: str) -> bytes:
+    return (datasets / "classroom" / "videos" / name).read_bytes()
+
+
+def error_report(pipeline: Pipeline, key: str) -> dict[str, object]:
+    return json.loads(pipeline.result(key))
+
+
+def test_empty_object_gets_an_error_report(classroom: Pipeline) -> None:
+    classroom.upload("week1/empty.mp4", b"")
+    [summary] = classroom.deliver()
+    assert classroom.output_keys() == ["week1/empty.error.json"]
+    assert error_report(classroom, "week1/empty.error.json") == {
+        "bucket": classroom.input_bucket,
+        "key": "week1/empty.mp4",
+        "error": "the file cannot be read as a video: the object is empty (0 bytes)",
+        "request_id": "test-request",
+    }
+    assert summary["records"][0]["status"] == "error"
+
+
+def test_text_file_named_mp4_gets_an_error_report(classroom: Pipeline) -> None:
+    classroom.upload("notes.mp4", b"minutes of the staff meeting\n" * 20)
+    classroom.deliver()
+    assert classroom.output_keys() == ["notes.error.json"]
+    assert error_report(classroom, "notes.error.json")["error"] == NOT_A_VIDEO
+
+
+def test_truncated_video_gets_an_error_report(classroom: Pipeline, datasets: Path) -> None:
+    data = clip(datasets, "test_0.mp4")
+    classroom.upload("cut.mp4", data[: len(data) // 2])
+    classroom.deliver()
+    assert classroom.output_keys() == ["cut.error.json"]
+    assert error_report(classroom, "cut.error.json")["error"] == (
+        "the file cannot be read as a video: the video is truncated: only 21 of 48 frames could be decoded"
+    )
+
+
+def test_key_with_spaces_and_accents_is_decoded(classroom: Pipeline, datasets: Path) -> None:
+    key = "Mathe Klasse/Übung é+1.mp4"
+    classroom.upload(key, clip(datasets, "test_7.mp4"))
+    [summary] = classroom.deliver()
+    assert summary["records"][0]["key"] == key
+    assert classroom.output_keys() == ["Mathe Klasse/Übung é+1.csv"]
+    rows = classroom.csv_rows("Mathe Klasse/Übung é+1.csv")
+    assert [(r["name"], r["major"], r["year"]) for r in rows] == [("morgan_freeman", "math", "senior")]
+
+
+def test_key_with_several_dots_keeps_them(classroom: Pipeline, datasets: Path) -> None:
+    classroom.upload("2024.05.01.class.v2.mp4", clip(datasets, "test_4.mp4"))
+    classroom.deliver()
+    assert classroom.output_keys() == ["2024.05.01.class.v2.csv"]
+    assert [r["name"] for r in classroom.csv_rows("2024.05.01.class.v2.csv")] == ["johnny_dep"]
+
+
+def test_faceless_video_gives_a_header_only_csv(classroom: Pipeline, tmp_path: Path) -> None:
+    classroom.upload("empty-room.mp4", faceless_video(tmp_path / "v.mp4").read_bytes())
+    [summary] = classroom.deliver()
+    assert classroom.result("empty-room.csv").decode() == "name,major,year,first_seen_seconds,match_distance\n"
+    record = summary["records"][0]
+    assert (record["status"], record["faces_seen"], record["faces_unrecognised"], record["students"]) == ("ok", 0, 0, [])
+    assert record["frames_sampled"] == 4
+
+
+def test_unknown_face_gives_a_header_only_csv_and_counts_it(classroom: Pipeline, datasets: Path, tmp_path: Path) -> None:
+    photo = datasets / "faces" / "enroll" / "kit_harington" / "john1.jpeg"  # not in the classroom roster
+    classroom.upload("guest.mp4", still_video(tmp_path / "v.mp4", photo).read_bytes())
+    [summary] = classroom.deliver()
+    assert classroom.csv_rows("guest.csv") == []
+    record = summary["records"][0]
+    assert record["faces_seen"] >= 1
+    assert record["faces_unrecognised"] == record["faces_seen"]
+
+
+def test_student_missing_from_table_still_gets_a_row(
+    emulator, classroom_roster: Roster, classroom_students, tmp_path: Path, datasets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    students = [s for s in classroom_students if s["name"] != "morgan_freeman"]
+    pipeline = make_pipeline(emulator, students, classroom_roster, tmp_path)
+    for name, value in pipeline.environment.items():
+        monkeypatch.setenv(name, value)
+    pipeline.upload("test_7.mp4", clip(datasets, "test_7.mp4"))
+    [summary] = pipeline.deliver()
+    rows = pipeline.csv_rows("test_7.csv")
+    assert [(r["name"], r["major"], r["year"]) for r in rows] == [("morgan_freeman", "", "")]
+    assert summary["records"][0]["warnings"] == [f"morgan_freeman was recognised but is not in table {pipeline.table}"]
+
+
+def test_missing_roster_gets_an_error_report(
+    emulator, classroom_students, tmp_path: Path, datasets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline = make_pipeline(emulator, classroom_students, None, tmp_path)
+    for name, value in pipeline.environment.items():
+        monkeypatch.setenv(name, value)
+    pipeline.upload("test_7.mp4", clip(datasets, "test_7.mp4"))
+    pipeline.deliver()
+    assert pipeline.output_keys() == ["test_7.error.json"]
+    assert error_report(pipeline, "test_7.error.json")["error"] == (
+        f"the roster s3://{pipeline.roster_bucket}/roster.npz does not exist; "
+        "upload one built with `python -m classroom roster build`"
+    )
+
+
+def test_one_bad_record_does_not_stop_the_others(classroom: Pipeline, datasets: Path) -> None:
+    classroom.upload("a/good.mp4", clip(datasets, "test_2.mp4"))
+    classroom.upload("a/bad.mp4", b"not a video")
+    classroom.upload("a/also-good.mp4", clip(datasets, "test_8.mp4"))
+    events = classroom.events()
+    merged = {"Records": [record for event in events for record in event["Records"]]}
+    assert len(merged["Records"]) == 3
+
+    summary = app.handler(merged, FakeContext())
+
+    assert [r["status"] for r in summary["records"]] == ["ok", "error", "ok"]
+    assert classroom.output_keys() == ["a/also-good.csv", "a/bad.error.json", "a/good.csv"]
+    assert [r["name"] for r in classroom.csv_rows("a/good.csv")] == ["mr_bean"]
+    assert [r["name"] for r in classroom.csv_rows("a/also-good.csv")] == ["president_obama"]
+
+
+def test_aws_error_raises_for_retry_after_the_other_records(
+    classroom: Pipeline, datasets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    classroom.upload("x/good.mp4", clip(datasets, "test_2.mp4"))
+    classroom.upload("x/other.mp4", clip(datasets, "test_8.mp4"))
+    merged = {"Records": [r for event in classroom.events() for r in event["Records"]]}
+    monkeypatch.setenv("STUDENTS_TABLE", "no-such-table")  # every lookup fails: AWS says so
+
+    with pytest.raises(RuntimeError, match="2 of 2 records failed and will be retried"):
+        app.handler(merged, FakeContext())
+    assert classroom.output_keys() == []  # no half result: the retry will write it
+
+
+def test_temporary_files_are_removed(classroom: Pipeline, datasets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "lambda-tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    classroom.upload("ok.mp4", clip(datasets, "test_4.mp4"))
+    classroom.upload("broken.mp4", b"\x00" * 1000)
+    classroom.deliver()
+    assert classroom.output_keys() == ["broken.error.json", "ok.csv"]
+    assert list(scratch.iterdir()) == []
+
+
+def test_missing_setting_names_the_variable(classroom: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OUTPUT_BUCKET")
+    with pytest.raises(SettingsError, match="OUTPUT_BUCKET is not set"):
+        app.handler({"Records": []}, FakeContext())
+
+
+def test_new_roster_takes_effect_without_a_new_container(
+    classroom: Pipeline, classroom_roster: Roster, datasets: Path, tmp_path: Path
+) -> None:
+    classroom.upload("before.mp4", clip(datasets, "test_7.mp4"))
+    classroom.deliver()
+    renamed = Roster(tuple("morgan_2" if n == "morgan_freeman" else n for n in classroom_roster.names),
+                     np.array(classroom_roster.encodings))
+    classroom.put_roster(renamed, tmp_path)
+    classroom.upload("after.mp4", clip(datasets, "test_7.mp4"))
+    classroom.deliver()
+    assert [r["name"] for r in classroom.csv_rows("before.csv")] == ["morgan_freeman"]
+    assert [r["name"] for r in classroom.csv_rows("after.csv")] == ["morgan_2"]

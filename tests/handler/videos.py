@@ -1,0 +1,43 @@
+"""Small videos made inside the tests, from the shared photos (nothing is committed)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
+    """Write BGR frames as an MPEG-4 .mp4 that OpenCV (and the handler) can read back."""
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    assert writer.isOpened(), "OpenCV cannot write mp4v here"
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def still_video(path: Path, photo: Path, seconds: float = 2.0, fps: float = 10.0, size: tuple[int, int] = (1280, 720)) -> Path:
+    """The photo letterboxed into a frame, drifting a few pixels per frame like a handheld camera."""
+    image = cv2.imread(str(photo))
+    assert image is not None, photo
+    width, height = size
+    scale = min(width / image.shape[1], height / image.shape[0]) * 0.95
+    resized = cv2.resize(image, (int(image.shape[1] * scale), int(image.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    frames = []
+    for i in range(int(seconds * fps)):
+        frame = np.full((height, width, 3), 40, np.uint8)
+        y = (height - resized.shape[0]) // 2
+        x = (width - resized.shape[1]) // 2 + (i % 5) * 2
+        frame[y : y + resized.shape[0], x : x + resized.shape[1]] = resized
+        frames.append(frame)
+    return write_video(path, frames, fps)
+
+
+def faceless_video(path: Path, seconds: float = 2.0, fps: float = 10.0) -> Path:
+    """A moving gradient: plenty to decode, nothing to find."""
+    ramp = np.tile(np.linspace(0, 255, 640, dtype=np.uint8), (360, 1))
+    frames = [cv2.merge([np.roll(ramp, 8 * i, axis=1), ramp, np.flipud(ramp)])
+              for i in range(int(seconds * fps))]
+    return write_video(path, frames, fps)
