@@ -1,8 +1,198 @@
-"""Placeholder: being written."""
+"""`python -m classroom local-stack`: the whole pipeline on one machine, no AWS account.
+
+An embedded moto server, provisioned from the same stack config as the Pulumi program
+(`Pulumi.<stack>.yaml`), with S3 → SQS delivery and a local invoker running the real
+handler in worker processes. `LocalStack.start(...)` is the same thing as a context manager
+for the demo and the tests.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shlex
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
 import click
+
+from classroom.emulator import Emulator, running_emulator
+from classroom.invoker import HANDLER, Invoker
+from classroom.provision import Provisioned, provision
+from infra.config import PROJECT_DIR, ConfigError, StackConfig, from_stack_file, lambda_environment, load_students
+
+log = logging.getLogger("classroom.local_stack")
+
+
+def load_stack_config(
+    stack: str = "dev",
+    roster_file: Path | None = None,
+    students_file: Path | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> StackConfig:
+    """The stack's config from `Pulumi.<stack>.yaml`, with the data files optionally swapped.
+
+    Raises ConfigError (naming the key) when the stack file or an override is invalid.
+    """
+    config = from_stack_file(stack, project_dir)
+    changes: dict[str, Path] = {}
+    if roster_file is not None:
+        roster_file = Path(roster_file).resolve()
+        if not roster_file.is_file():
+            raise ConfigError("rosterFile", f"{roster_file} does not exist")
+        changes["roster_file"] = roster_file
+    if students_file is not None:
+        students_file = Path(students_file).resolve()
+        load_students(students_file)  # validates, naming studentsFile on error
+        changes["students_file"] = students_file
+    return dataclasses.replace(config, **changes) if changes else config
+
+
+def worker_environment(config: StackConfig, emulator: Emulator) -> dict[str, str]:
+    """What each worker process gets: the Lambda's variables, pointed at the emulator only."""
+    return {
+        **lambda_environment(config),
+        **emulator.client_environment(),
+        # Never read the user's real AWS profile or credentials in the workers.
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+
+
+@dataclass
+class LocalStack:
+    """A running local stack: the emulator, what was provisioned in it, and the invoker."""
+
+    config: StackConfig
+    emulator: Emulator
+    provisioned: Provisioned
+    invoker: Invoker
+
+    @classmethod
+    @contextmanager
+    def start(
+        cls, config: StackConfig, *, port: int = 0, workers: int = 2, handler_path: str = HANDLER
+    ) -> Iterator["LocalStack"]:
+        """Start the emulator, provision it, start the workers; undo all of it on exit."""
+        with running_emulator(port=port, region=config.region) as emulator:
+            clients = {name: _client(emulator, name) for name in ("s3", "sqs", "dynamodb")}
+            provisioned = provision(config, clients["s3"], clients["sqs"], clients["dynamodb"])
+            invoker = Invoker(
+                clients["sqs"],
+                provisioned.queue_url,
+                provisioned.dead_letter_url,
+                worker_environment(config, emulator),
+                workers=workers,
+                timeout_s=config.timeout,
+                memory_mb=config.memory_size,
+                function_name=f"smart-classroom-{config.stack}",
+                region=config.region,
+                handler_path=handler_path,
+            )
+            with invoker:
+                yield cls(config=config, emulator=emulator, provisioned=provisioned, invoker=invoker)
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.emulator.endpoint_url
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for this stack's emulator (fake credentials, never the user's)."""
+        return _client(self.emulator, service)
+
+    def instructions(self) -> str:
+        """What the user sees at start: the resources and commands ready to paste."""
+        config, url = self.config, self.endpoint_url
+        aws = ["aws", "--endpoint-url", url]
+        commands = [
+            shlex.join([*aws, "s3", "cp", "video.mp4", f"s3://{config.input_bucket}/"]),
+            shlex.join([*aws, "s3", "ls", f"s3://{config.output_bucket}/"]),
+            shlex.join([*aws, "s3", "cp", f"s3://{config.output_bucket}/video.csv", "-"]),
+            shlex.join([sys.executable.rsplit("/", 1)[-1], "-m", "classroom", "workload", "--stack", config.stack,
+                        "--endpoint-url", url, "--videos", "build/demo/videos",
+                        "--expected", "build/demo/expected.csv"]),
+        ]
+        credentials = " ".join(f"{k}={v}" for k, v in self.emulator.client_environment().items()
+                               if k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"))
+        return "\n".join([
+            f"Local stack '{config.stack}' is running: AWS emulator at {url} (region {config.region})",
+            f"  input bucket    s3://{config.input_bucket}/  (videos ending {', '.join(config.video_suffixes)})",
+            f"  output bucket   s3://{config.output_bucket}/",
+            f"  roster          {config.roster_uri}  (from {config.roster_file})",
+            f"  students table  {config.students_table}  ({self.provisioned.students} students from {config.students_file})",
+            f"  delivery        S3 notification -> SQS {self.provisioned.queue_url.rsplit('/', 1)[-1]}"
+            f" -> {self.invoker.workers} worker process(es), timeout {config.timeout} s",
+            "",
+            "In another terminal (the emulator accepts any credentials; these are fake):",
+            f"  export {credentials}",
+            *(f"  {command}" for command in commands),
+            "",
+            "Press Ctrl-C to stop.",
+        ])
+
+
+def _client(emulator: Emulator, service: str) -> Any:
+    env = emulator.client_environment()
+    return boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=env["AWS_SESSION_TOKEN"],
+        region_name=emulator.region,
+    ).client(service, endpoint_url=emulator.endpoint_url)
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Readable local-stack lines: time and message, nothing else."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    logger = logging.getLogger("classroom")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logger.propagate = False
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @click.command("local-stack")
-def local_stack() -> None:
-    """Not written yet."""
-    raise click.ClickException("not written yet")
+@click.option("--stack", default="dev", show_default=True, help="Read names and settings from Pulumi.<stack>.yaml.")
+@click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535),
+              help="Port for the emulator on 127.0.0.1 (0 = any free port).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes running the handler (videos processed at once).")
+@click.option("--roster-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this roster .npz instead of the stack's rosterFile.")
+@click.option("--students-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this students JSON instead of the stack's studentsFile.")
+def local_stack(stack: str, port: int, workers: int, roster_file: Path | None, students_file: Path | None) -> None:
+    """Run the whole pipeline locally on an embedded AWS emulator until Ctrl-C.
+
+    Provisions the buckets, the students table and the roster exactly as the Pulumi stack
+    names them, delivers uploads S3 -> SQS -> the handler in worker processes, and prints
+    the endpoint with ready-to-paste AWS CLI commands. Build the default data first with
+    `python -m classroom demo-data`.
+    """
+    try:
+        config = load_stack_config(stack, roster_file, students_file)
+    except ConfigError as error:
+        raise click.ClickException(f"stack config: {error}") from None
+    configure_logging()
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        with LocalStack.start(config, port=port, workers=workers) as running:
+            click.echo(running.instructions(), err=False)
+            sys.stdout.flush()
+            while True:
+                time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        log.info("local stack stopped")

@@ -1,0 +1,118 @@
+"""Provision in the emulator what the Pulumi stack provisions, from the same StackConfig.
+
+Buckets, the students table seeded from `studentsFile`, the roster object from `rosterFile`,
+and the input bucket's `s3:ObjectCreated:*` notification (one rule per configured suffix).
+In AWS that notification targets the Lambda; here it targets an SQS queue the local invoker
+drains, so the handler receives the event S3 itself produced.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from infra.config import StackConfig, load_students, student_item
+
+STUDENTS_KEY = "name"  # the table's partition key: the handler looks students up by name
+QUEUE_SUFFIX = "-invocations"
+DEAD_LETTER_SUFFIX = "-invocations-dlq"
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """Where the provisioned resources are, for the invoker and the printed instructions."""
+
+    queue_url: str
+    queue_arn: str
+    dead_letter_url: str
+    students: int
+
+
+def queue_names(config: StackConfig) -> tuple[str, str]:
+    """The invocation queue and its dead-letter queue, named after the stack."""
+    base = f"smart-classroom-{config.stack}"
+    return base + QUEUE_SUFFIX, base + DEAD_LETTER_SUFFIX
+
+
+def notification_configuration(queue_arn: str, suffixes: tuple[str, ...]) -> dict[str, Any]:
+    """One ObjectCreated rule per suffix: S3 filters accept a single suffix per rule."""
+    return {
+        "QueueConfigurations": [
+            {
+                "Id": f"video{suffix}",
+                "QueueArn": queue_arn,
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": suffix}]}},
+            }
+            for suffix in suffixes
+        ]
+    }
+
+
+def _create_bucket(s3: Any, name: str, region: str) -> None:
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=name)
+    else:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    # As the stack does: no public access, whatever a later policy says.
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+
+
+def _create_queues(sqs: Any, config: StackConfig) -> tuple[str, str, str]:
+    name, dead_letter_name = queue_names(config)
+    dead_letter_url = sqs.create_queue(QueueName=dead_letter_name)["QueueUrl"]
+    # Long enough for the handler's timeout times Lambda's three attempts.
+    visibility = min(43200, (config.timeout + 30) * 3)
+    queue_url = sqs.create_queue(
+        QueueName=name, Attributes={"VisibilityTimeout": str(visibility)}
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": arn,
+                "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{config.input_bucket}"}},
+            }
+        ],
+    }
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
+    return queue_url, arn, dead_letter_url
+
+
+def _seed_students(dynamodb: Any, config: StackConfig) -> int:
+    dynamodb.create_table(
+        TableName=config.students_table,
+        AttributeDefinitions=[{"AttributeName": STUDENTS_KEY, "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": STUDENTS_KEY, "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    records = load_students(config.students_file)
+    for record in records:
+        dynamodb.put_item(TableName=config.students_table, Item=student_item(record))
+    return len(records)
+
+
+def provision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any) -> Provisioned:
+    """Create every resource the handler touches; the clients must point at the emulator."""
+    for bucket in (config.input_bucket, config.output_bucket, config.roster_bucket):
+        _create_bucket(s3, bucket, config.region)
+    s3.upload_file(str(config.roster_file), config.roster_bucket, config.roster_key)
+    students = _seed_students(dynamodb, config)
+    queue_url, queue_arn, dead_letter_url = _create_queues(sqs, config)
+    s3.put_bucket_notification_configuration(
+        Bucket=config.input_bucket,
+        NotificationConfiguration=notification_configuration(queue_arn, config.video_suffixes),
+    )
+    return Provisioned(queue_url=queue_url, queue_arn=queue_arn, dead_letter_url=dead_letter_url, students=students)
