@@ -1,0 +1,41 @@
+"""Several people in one video: every enrolled one is reported, once, with their record."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from classroom.emulator import Emulator
+from handler.enrol import build_roster
+from tests.handler.conftest import make_pipeline
+from tests.handler.videos import still_video
+
+STUDENTS = [
+    {"id": 1, "name": "obama", "major": "law", "year": "senior"},
+    {"id": 2, "name": "biden", "major": "history", "year": "junior"},
+    {"id": 3, "name": "rose_leslie", "major": "drama", "year": "freshman"},
+]
+
+
+def test_obama_and_biden_are_both_reported_once(
+    emulator: Emulator, datasets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    roster = build_roster(datasets / "faces" / "enroll")
+    pipeline = make_pipeline(emulator, STUDENTS, roster, tmp_path)
+    for name, value in pipeline.environment.items():
+        monkeypatch.setenv(name, value)
+    video = still_video(tmp_path / "pair.mp4", datasets / "faces" / "photos" / "obama_and_biden.jpg", seconds=3)
+    pipeline.upload("debate.mp4", video.read_bytes())
+
+    [summary] = pipeline.deliver()
+
+    rows = pipeline.csv_rows("debate.csv")
+    assert sorted((r["name"], r["major"], r["year"]) for r in rows) == [
+        ("biden", "history", "junior"),
+        ("obama", "law", "senior"),
+    ]
+    record = summary["records"][0]
+    assert sorted(record["students"]) == ["biden", "obama"]
+    # both faces in every sampled frame, each encoded once and then followed from frame to frame
+    assert record["faces_seen"] == 2 * record["frames_sampled"]
+    assert record["faces_encoded"] == 2
