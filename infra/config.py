@@ -34,8 +34,10 @@ LOG_RETENTION_DAYS = (
 MEMORY_MB = (128, 10240)
 TIMEOUT_S = (1, 900)
 EPHEMERAL_STORAGE_MB = (512, 10240)
-FRAMES_PER_SECOND = (0.0, 60.0)
-MATCH_TOLERANCE = (0.0, 1.0)
+# The handler's own bounds (handler/settings.py): a value it would refuse at run time
+# is refused here, at `pulumi up`.
+FRAMES_PER_SECOND = (0.01, 120.0)
+MATCH_TOLERANCE = (0.01, 1.0)
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -213,8 +215,8 @@ def parse_config(
         students_file=students_file,
         roster_file=roster_file,
         recognition_mode=mode,
-        frames_per_second=_number_in("framesPerSecond", required("framesPerSecond"), FRAMES_PER_SECOND, open_low=True),
-        match_tolerance=_number_in("matchTolerance", required("matchTolerance"), MATCH_TOLERANCE, open_low=True),
+        frames_per_second=_number_in("framesPerSecond", required("framesPerSecond"), FRAMES_PER_SECOND),
+        match_tolerance=_number_in("matchTolerance", required("matchTolerance"), MATCH_TOLERANCE),
         memory_size=_integer_in("memorySize", required("memorySize"), MEMORY_MB, "MB"),
         timeout=_integer_in("timeout", required("timeout"), TIMEOUT_S, "s"),
         ephemeral_storage=_integer_in("ephemeralStorage", required("ephemeralStorage"), EPHEMERAL_STORAGE_MB, "MB"),
@@ -271,15 +273,14 @@ def _integer_in(key: str, value: str, bounds: tuple[int, int], unit: str) -> int
     return number
 
 
-def _number_in(key: str, value: str, bounds: tuple[float, float], open_low: bool) -> float:
+def _number_in(key: str, value: str, bounds: tuple[float, float]) -> float:
     try:
         number = float(value)
     except ValueError:
         raise ConfigError(key, f"{value!r} is not a number") from None
     low, high = bounds
-    too_low = number <= low if open_low else number < low
-    if not math.isfinite(number) or too_low or number > high:
-        raise ConfigError(key, f"{value} must be greater than {low:g} and at most {high:g}")
+    if not math.isfinite(number) or not low <= number <= high:
+        raise ConfigError(key, f"{value} must be between {low:g} and {high:g}")
     return number
 
 
@@ -376,8 +377,8 @@ def lambda_environment(config: StackConfig) -> dict[str, str]:
         "STUDENTS_TABLE": config.students_table,
         "ROSTER_URI": config.roster_uri,
         "RECOGNITION_MODE": config.recognition_mode,
-        "FRAMES_PER_SECOND": f"{config.frames_per_second:g}",
-        "MATCH_TOLERANCE": f"{config.match_tolerance:g}",
+        "FRAMES_PER_SECOND": repr(config.frames_per_second),
+        "MATCH_TOLERANCE": repr(config.match_tolerance),
     }
 
 

@@ -7,6 +7,7 @@ outputs (ARNs, URLs, an image digest), so the tests can assert on the resource g
 from __future__ import annotations
 
 import json
+import logging
 import runpy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 import numpy
 import pulumi
 import pytest
+from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
@@ -45,15 +47,17 @@ class Recorded:
     parent: str
     dependencies: list[str]
     custom: bool
+    secret_inputs: set[str]
 
 
 @dataclass
 class Program:
-    """What one run of the program declared and exported."""
+    """What one run of the program declared, exported, called and logged."""
 
-    resources: list[Recorded]
-    exports: dict[str, Any]
+    resources: list[Recorded] = field(default_factory=list)
+    exports: dict[str, Any] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def of_type(self, type_: str) -> list[Recorded]:
         """All resources of one type token, e.g. `aws:s3/bucket:Bucket`."""
@@ -130,25 +134,28 @@ class RecordingMocks(pulumi.runtime.Mocks):
 class RecordingMonitor(MockMonitor):
     """The mock monitor, also keeping each registration's parent and dependencies."""
 
-    def __init__(self, mocks: RecordingMocks) -> None:
+    def __init__(self, mocks: RecordingMocks, into: Program) -> None:
         super().__init__(mocks)
-        self.registered: list[Recorded] = []
-        self.calls: list[str] = []
+        self.registered = into.resources
+        self.calls = into.calls
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             registration = self.resources[response.urn]
+            inputs = rpc.deserialize_properties(request.object)
+            secret = {key for key, value in inputs.items() if rpc.is_rpc_secret(value)}
             self.registered.append(
                 Recorded(
                     type=request.type,
                     name=request.name,
                     urn=response.urn,
-                    inputs=pulumi.runtime.rpc.deserialize_properties(request.object),
+                    inputs={k: rpc.unwrap_rpc_secret(v) for k, v in inputs.items()},
                     outputs=dict(registration.state),
                     parent=request.parent,
                     dependencies=list(request.dependencies),
                     custom=request.custom,
+                    secret_inputs=secret,
                 )
             )
         return response
@@ -163,24 +170,43 @@ def stack_config(values: dict[str, str]) -> dict[str, str]:
     return {"aws:region": REGION, **{f"{PROJECT}:{k}": v for k, v in values.items()}}
 
 
-def run_program(values: dict[str, str], stack: str = STACK) -> Program:
-    """Run `__main__.py` once under fresh mocks with this config; return what it declared."""
+class _WarningsToList(logging.Handler):
+    """Keeps the engine's warnings (e.g. "X is deprecated") for the tests to check."""
+
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(level=logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(record.getMessage())
+
+
+def run_program(values: dict[str, str], stack: str = STACK, into: Program | None = None) -> Program:
+    """Run `__main__.py` once under fresh mocks with this config; return what it declared.
+
+    Pass `into` to inspect what a failing run had declared before it failed.
+    """
+    program = into if into is not None else Program()
     mocks = RecordingMocks()
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, program)
+    logger = logging.getLogger(f"{__name__}.engine")
+    logger.propagate = False
+    logger.handlers[:] = [_WarningsToList(program.warnings)]
     pulumi.runtime.set_all_config(stack_config(values))
     pulumi_settings.ROOT.set(None)  # a fresh root stack, so exports do not carry over
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    exports: dict[str, Any] = {}
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor
+    )
 
     @pulumi.runtime.test
-    def program() -> pulumi.Output[Any]:
+    def run() -> pulumi.Output[Any]:
         runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
         root = pulumi_settings.get_root_resource()
         assert root is not None
-        return pulumi.Output.all(**root.outputs).apply(exports.update)
+        return pulumi.Output.all(**root.outputs).apply(program.exports.update)
 
-    program()
-    return Program(resources=monitor.registered, exports=exports, calls=monitor.calls)
+    run()
+    return program
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -188,6 +214,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     Importing `pulumi_aws.s3` or `pulumi_aws.lambda_` warns about every deprecated class
     in them (BucketV2, MicrovmsImage, ...); only pulumi_aws's own modules are filtered.
+    Deprecations the program itself would trigger are caught by the engine-warning test.
     """
     config.addinivalue_line(
         "filterwarnings",
@@ -201,17 +228,18 @@ def students() -> list[dict[str, Any]]:
     return [dict(s) for s in STUDENTS]
 
 
-@pytest.fixture
-def data_files(tmp_path: Path) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def data_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A small students file and a tiny roster, written where the config points."""
-    students = tmp_path / "students.json"
+    folder = tmp_path_factory.mktemp("data")
+    students = folder / "students.json"
     students.write_text(json.dumps(STUDENTS), encoding="utf-8")
-    roster = tmp_path / "roster.npz"
+    roster = folder / "roster.npz"
     numpy.savez(roster, names=numpy.array([s["name"] for s in STUDENTS]), encodings=numpy.zeros((3, 128)))
     return {"studentsFile": str(students), "rosterFile": str(roster)}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def dev_values(data_files: dict[str, str]) -> dict[str, str]:
     """A dev-like stack config, as a user would set it with `pulumi config set`."""
     return {
@@ -230,15 +258,20 @@ def dev_values(data_files: dict[str, str]) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def program_runner() -> Iterator[Callable[..., Program]]:
-    """`run_program`, with Pulumi's global config put back afterwards."""
-    yield run_program
+def _reset_pulumi() -> None:
     pulumi.runtime.set_all_config({})
     pulumi_settings.ROOT.set(None)
 
 
 @pytest.fixture
-def dev_program(program_runner: Callable[..., Program], dev_values: dict[str, str]) -> Program:
-    """The program run once with the dev-like config."""
-    return program_runner(dev_values)
+def program_runner() -> Iterator[Callable[..., Program]]:
+    """`run_program`, with Pulumi's global config put back afterwards."""
+    yield run_program
+    _reset_pulumi()
+
+
+@pytest.fixture(scope="module")
+def dev_program(dev_values: dict[str, str]) -> Iterator[Program]:
+    """The program run once (per test module) with the dev-like config."""
+    yield run_program(dev_values)
+    _reset_pulumi()

@@ -1,0 +1,392 @@
+"""The resource graph `pulumi up` would create for a dev-like stack, seen through mocks.
+
+Each test checks something that decides whether the deployed pipeline works and is safe:
+private buckets, the exact IAM grants, the function wired to the pushed image digest, the
+trigger that cannot fire before S3 is allowed to invoke the function.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from infra.config import ConfigError, lambda_environment, parse_config, student_item
+
+if TYPE_CHECKING:
+    from conftest import Program
+
+BUCKET = "aws:s3/bucket:Bucket"
+FUNCTION = "aws:lambda/function:Function"
+
+
+def arn_of(program: Program, type_: str, name: str) -> str:
+    """The ARN the (mocked) provider returned for one resource."""
+    return program.one(type_, name).outputs["arn"]
+
+
+def bucket_named(program: Program, bucket: str) -> Any:
+    """The bucket resource with this physical name."""
+    [found] = [b for b in program.of_type(BUCKET) if b.inputs["bucket"] == bucket]
+    return found
+
+
+def children_of(program: Program, parent_urn: str, type_: str) -> list[Any]:
+    """Resources of a type whose parent is the given resource."""
+    return [r for r in program.of_type(type_) if r.parent == parent_urn]
+
+
+def role_policy(program: Program) -> dict[str, Any]:
+    """The function role's inline policy document."""
+    return json.loads(program.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+
+
+# --- storage ----------------------------------------------------------------------------
+
+
+def test_three_buckets_named_from_config(dev_program: Program, dev_values: dict[str, str]) -> None:
+    """Input, output and roster buckets exist with the configured (and derived) names."""
+    names = sorted(b.inputs["bucket"] for b in dev_program.of_type(BUCKET))
+    assert names == sorted(
+        [dev_values["inputBucket"], dev_values["outputBucket"], f"{dev_values['inputBucket']}-roster"]
+    )
+
+
+@pytest.mark.parametrize("key", ["inputBucket", "outputBucket", "rosterBucket"])
+def test_every_bucket_private_encrypted_and_tls_only(
+    dev_program: Program, dev_exports_key: Callable[[str], str], key: str
+) -> None:
+    """Each bucket blocks public access, disables ACLs, encrypts at rest and refuses plain HTTP."""
+    bucket = bucket_named(dev_program, dev_exports_key(key))
+    # Guard rails are children of the bucket's component, which also parents the bucket.
+    component = bucket.parent
+
+    [block] = children_of(dev_program, component, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    assert block.inputs["bucket"] == bucket.outputs["bucket"]
+    for setting in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+        assert block.inputs[setting] is True, setting
+
+    [ownership] = children_of(dev_program, component, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+    assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+
+    [encryption] = children_of(
+        dev_program,
+        component,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    )
+    [rule] = encryption.inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
+
+    [policy] = children_of(dev_program, component, "aws:s3/bucketPolicy:BucketPolicy")
+    [statement] = json.loads(policy.inputs["policy"])["Statement"]
+    arn = bucket.outputs["arn"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == "*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert sorted(statement["Resource"]) == sorted([arn, f"{arn}/*"])
+    assert block.urn in policy.dependencies, "the policy must wait for the public access block"
+
+
+@pytest.fixture
+def dev_exports_key(dev_program: Program) -> Callable[[str], str]:
+    """Look up a stack output of the dev program by name."""
+    return lambda key: dev_program.exports[key]
+
+
+def test_force_destroy_follows_config(
+    program_runner: Callable[..., Program], dev_values: dict[str, str]
+) -> None:
+    """Dev buckets and repository can be destroyed full; by default they cannot, and the table is protected."""
+    dev = program_runner(dev_values)
+    assert all(b.inputs["forceDestroy"] is True for b in dev.of_type(BUCKET))
+    assert dev.one("aws:ecr/repository:Repository").inputs["forceDelete"] is True
+    assert dev.one("aws:dynamodb/table:Table").inputs["deletionProtectionEnabled"] is False
+
+    values = {k: v for k, v in dev_values.items() if k != "forceDestroy"}
+    prod = program_runner(values, stack="prod")
+    assert all(b.inputs.get("forceDestroy") is False for b in prod.of_type(BUCKET))
+    assert prod.one("aws:ecr/repository:Repository").inputs["forceDelete"] is False
+    assert prod.one("aws:dynamodb/table:Table").inputs["deletionProtectionEnabled"] is True
+
+
+def test_roster_uploaded_from_roster_file(dev_program: Program, dev_values: dict[str, str]) -> None:
+    """The roster .npz is an object in the roster bucket, at the key ROSTER_URI names."""
+    roster = dev_program.one("aws:s3/bucketObjectv2:BucketObjectv2")
+    assert roster.inputs["bucket"] == f"{dev_values['inputBucket']}-roster"
+    assert dev_program.exports["rosterUri"] == f"s3://{roster.inputs['bucket']}/{roster.inputs['key']}"
+    assert Path(roster.inputs["source"].path) == Path(dev_values["rosterFile"])
+
+
+# --- table ------------------------------------------------------------------------------
+
+
+def test_students_table_settings(dev_program: Program) -> None:
+    """On-demand, keyed by name (string), encrypted, with point-in-time recovery."""
+    table = dev_program.one("aws:dynamodb/table:Table")
+    assert table.inputs["name"] == "smart-classroom-dev-students"
+    assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
+    assert table.inputs["hashKey"] == "name"
+    assert table.inputs["attributes"] == [{"name": "name", "type": "S"}]
+    assert table.inputs["serverSideEncryption"]["enabled"] is True
+    assert table.inputs["pointInTimeRecovery"]["enabled"] is True
+    assert "readCapacity" not in table.inputs and "writeCapacity" not in table.inputs
+
+
+def test_one_table_item_per_student(dev_program: Program, students: list[dict[str, Any]]) -> None:
+    """Every record of the students file is declared as an item of the table, and nothing else."""
+    table = dev_program.one("aws:dynamodb/table:Table")
+    items = dev_program.of_type("aws:dynamodb/tableItem:TableItem")
+    assert len(items) == len(students)
+    for item in items:
+        assert item.inputs["tableName"] == table.outputs["name"]
+        assert item.inputs["hashKey"] == "name"
+    assert sorted(json.loads(i.inputs["item"])["name"]["S"] for i in items) == sorted(s["name"] for s in students)
+    assert {i.inputs["item"] for i in items} == {json.dumps(student_item(s)) for s in students}
+
+
+# --- image ------------------------------------------------------------------------------
+
+
+def test_ecr_repository_scans_and_keeps_tags_immutable(dev_program: Program) -> None:
+    """Images are scanned on push, tags never move, and old images expire."""
+    repository = dev_program.one("aws:ecr/repository:Repository")
+    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
+    lifecycle = dev_program.one("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+    assert lifecycle.inputs["repository"] == repository.inputs["name"]
+    [rule] = json.loads(lifecycle.inputs["policy"])["rules"]
+    assert rule["selection"]["countType"] == "imageCountMoreThan"
+    assert 1 <= rule["selection"]["countNumber"] <= 10
+    assert rule["action"] == {"type": "expire"}
+
+
+def test_image_built_for_amd64_and_pushed_to_the_repository(dev_program: Program) -> None:
+    """The Dockerfile is built for linux/amd64 and pushed with an ECR token to our repository."""
+    repository = dev_program.one("aws:ecr/repository:Repository")
+    image = dev_program.one("docker:index/image:Image")
+    assert image.inputs["build"]["platform"] == "linux/amd64"
+    assert image.inputs["build"]["dockerfile"] == "Dockerfile"
+    assert image.inputs["build"]["context"] == "."
+    assert image.inputs["imageName"].startswith(repository.outputs["repositoryUrl"] + ":src-")
+    assert image.inputs["registry"]["server"] == repository.outputs["repositoryUrl"]
+    assert image.inputs["registry"]["username"] == "AWS"
+    assert image.inputs["registry"]["password"] == "password"  # the mocked ECR token's
+    assert "registry" in image.secret_inputs, "the registry password must be kept secret in state"
+    assert "aws:ecr/getAuthorizationToken:getAuthorizationToken" in dev_program.calls
+
+
+# --- function ---------------------------------------------------------------------------
+
+
+def test_function_runs_the_pushed_digest(dev_program: Program) -> None:
+    """The Lambda's image is the digest of the pushed image (so every build rolls out), not a tag."""
+    image = dev_program.one("docker:index/image:Image")
+    function = dev_program.one(FUNCTION)
+    assert function.inputs["packageType"] == "Image"
+    assert function.inputs["imageUri"] == image.outputs["repoDigest"]
+    assert "@sha256:" in function.inputs["imageUri"]
+    assert dev_program.exports["imageDigest"] == image.outputs["repoDigest"]
+    assert function.inputs["architectures"] == ["x86_64"]
+
+
+def test_function_settings_from_config(dev_program: Program, dev_values: dict[str, str]) -> None:
+    """Memory, timeout, /tmp size, reserved concurrency and log retention are the configured ones."""
+    function = dev_program.one(FUNCTION)
+    assert function.inputs["memorySize"] == int(dev_values["memorySize"])
+    assert function.inputs["timeout"] == int(dev_values["timeout"])
+    assert function.inputs["ephemeralStorage"] == {"size": int(dev_values["ephemeralStorage"])}
+    assert function.inputs["reservedConcurrentExecutions"] == int(dev_values["reservedConcurrency"])
+    log_group = dev_program.one("aws:cloudwatch/logGroup:LogGroup")
+    assert log_group.inputs["retentionInDays"] == int(dev_values["logRetentionDays"])
+    assert function.inputs["loggingConfig"]["logGroup"] == log_group.inputs["name"]
+
+
+def test_no_reserved_concurrency_unless_configured(
+    program_runner: Callable[..., Program], dev_values: dict[str, str]
+) -> None:
+    """Without reservedConcurrency the function uses the account's shared pool."""
+    values = {k: v for k, v in dev_values.items() if k != "reservedConcurrency"}
+    function = program_runner(values).one(FUNCTION)
+    assert "reservedConcurrentExecutions" not in function.inputs
+
+
+def test_function_environment_is_the_handler_contract(
+    dev_program: Program, dev_values: dict[str, str], tmp_path: Path
+) -> None:
+    """Exactly the six variables the handler reads, with the stack's values."""
+    function = dev_program.one(FUNCTION)
+    variables = function.inputs["environment"]["variables"]
+    config = parse_config(dev_values, stack="dev", region="us-east-1", base_dir=tmp_path)
+    assert variables == lambda_environment(config)
+    assert variables == {
+        "OUTPUT_BUCKET": dev_values["outputBucket"],
+        "STUDENTS_TABLE": "smart-classroom-dev-students",
+        "ROSTER_URI": f"s3://{dev_values['inputBucket']}-roster/roster.npz",
+        "RECOGNITION_MODE": "all",
+        "FRAMES_PER_SECOND": "2.0",
+        "MATCH_TOLERANCE": "0.55",
+    }
+
+
+def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_values: dict[str, str]) -> None:
+    """Read videos, write results, read the roster object, look up students, log, dead-letter."""
+    input_arn = f"arn:aws:s3:::{dev_values['inputBucket']}"
+    output_arn = f"arn:aws:s3:::{dev_values['outputBucket']}"
+    roster = dev_program.one("aws:s3/bucketObjectv2:BucketObjectv2")
+    table_arn = arn_of(dev_program, "aws:dynamodb/table:Table", "students")
+    log_group_arn = dev_program.one("aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
+    queue_arn = dev_program.one("aws:sqs/queue:Queue").outputs["arn"]
+
+    grants = {
+        (action, resource)
+        for statement in role_policy(dev_program)["Statement"]
+        for action in statement["Action"]
+        for resource in statement["Resource"]
+        if statement["Effect"] == "Allow"
+    }
+    assert grants == {
+        ("s3:GetObject", f"{input_arn}/*"),
+        ("s3:PutObject", f"{output_arn}/*"),
+        ("s3:GetObject", f"arn:aws:s3:::{roster.inputs['bucket']}/{roster.inputs['key']}"),
+        ("dynamodb:BatchGetItem", table_arn),
+        ("dynamodb:GetItem", table_arn),
+        ("logs:CreateLogStream", f"{log_group_arn}:*"),
+        ("logs:PutLogEvents", f"{log_group_arn}:*"),
+        ("sqs:SendMessage", queue_arn),
+    }
+
+
+def test_role_has_no_wildcards_and_only_lambda_assumes_it(dev_program: Program) -> None:
+    """No `*` in any action or resource name part that would widen the grants; Lambda-only trust."""
+    for statement in role_policy(dev_program)["Statement"]:
+        assert statement["Effect"] == "Allow"
+        for action in statement["Action"]:
+            assert "*" not in action, action
+        for resource in statement["Resource"]:
+            assert resource != "*" and not resource.endswith(":::*"), resource
+    role = dev_program.one("aws:iam/role:Role")
+    [trust] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert trust["Action"] == "sts:AssumeRole"
+    assert "managedPolicyArns" not in role.inputs
+    assert dev_program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
+
+
+def test_failed_invocations_go_to_the_dead_letter_queue(dev_program: Program) -> None:
+    """Bounded retries and event age, then the event lands in the SQS queue; none is dropped silently."""
+    function = dev_program.one(FUNCTION)
+    queue = dev_program.one("aws:sqs/queue:Queue")
+    config = dev_program.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")
+    assert config.inputs["functionName"] == function.outputs["name"]
+    assert 0 <= config.inputs["maximumRetryAttempts"] <= 2
+    assert 60 <= config.inputs["maximumEventAgeInSeconds"] <= 21600
+    assert config.inputs["destinationConfig"]["onFailure"]["destination"] == queue.outputs["arn"]
+    assert queue.inputs["sqsManagedSseEnabled"] is True
+    assert dev_program.exports["deadLetterQueueUrl"] == queue.outputs["url"]
+
+
+def test_recursive_loop_detection_terminates(dev_program: Program) -> None:
+    """Lambda stops a function that keeps triggering itself (second guard behind the bucket check)."""
+    recursion = dev_program.one("aws:lambda/functionRecursionConfig:FunctionRecursionConfig")
+    assert recursion.inputs["functionName"] == dev_program.one(FUNCTION).outputs["name"]
+    assert recursion.inputs["recursiveLoop"] == "Terminate"
+
+
+# --- trigger ----------------------------------------------------------------------------
+
+
+def test_only_s3_from_the_input_bucket_in_this_account_may_invoke(
+    dev_program: Program, dev_values: dict[str, str]
+) -> None:
+    """The permission names S3, our input bucket's ARN and our account."""
+    permission = dev_program.one("aws:lambda/permission:Permission")
+    assert permission.inputs["action"] == "lambda:InvokeFunction"
+    assert permission.inputs["principal"] == "s3.amazonaws.com"
+    assert permission.inputs["function"] == dev_program.one(FUNCTION).outputs["name"]
+    assert permission.inputs["sourceArn"] == f"arn:aws:s3:::{dev_values['inputBucket']}"
+    assert permission.inputs["sourceAccount"] == "123456789012"
+
+
+def test_notification_invokes_the_function_for_each_video_suffix(
+    dev_program: Program, dev_values: dict[str, str]
+) -> None:
+    """One rule per suffix on the input bucket, pointing at the function, after the permission."""
+    notification = dev_program.one("aws:s3/bucketNotification:BucketNotification")
+    function = dev_program.one(FUNCTION)
+    permission = dev_program.one("aws:lambda/permission:Permission")
+    assert notification.inputs["bucket"] == dev_values["inputBucket"]
+    rules = notification.inputs["lambdaFunctions"]
+    assert [r["filterSuffix"] for r in rules] == [".mp4", ".mov", ".avi", ".mkv", ".webm"]
+    for rule in rules:
+        assert rule["lambdaFunctionArn"] == function.outputs["arn"]
+        assert rule["events"] == ["s3:ObjectCreated:*"]
+    assert permission.urn in notification.dependencies
+    assert len(dev_program.of_type("aws:s3/bucketNotification:BucketNotification")) == 1
+
+
+def test_video_suffixes_follow_config(
+    program_runner: Callable[..., Program], dev_values: dict[str, str]
+) -> None:
+    """A stack that accepts only .mp4 and .MOV gets exactly those two rules."""
+    program = program_runner({**dev_values, "videoSuffixes": ".mp4, .MOV"})
+    rules = program.one("aws:s3/bucketNotification:BucketNotification").inputs["lambdaFunctions"]
+    assert [r["filterSuffix"] for r in rules] == [".mp4", ".MOV"]
+
+
+# --- the whole stack --------------------------------------------------------------------
+
+
+def test_stack_outputs(dev_program: Program, dev_values: dict[str, str]) -> None:
+    """Everything a user needs after `pulumi up`, including a command to paste."""
+    exports = dev_program.exports
+    function = dev_program.one(FUNCTION)
+    assert exports["inputBucket"] == dev_values["inputBucket"]
+    assert exports["outputBucket"] == dev_values["outputBucket"]
+    assert exports["rosterBucket"] == f"{dev_values['inputBucket']}-roster"
+    assert exports["studentsTable"] == "smart-classroom-dev-students"
+    assert exports["functionName"] == function.outputs["name"] == "smart-classroom-dev"
+    assert exports["functionArn"] == function.outputs["arn"]
+    assert exports["uploadExample"] == (
+        f"aws s3 cp lecture.mp4 s3://{dev_values['inputBucket']}/ --region us-east-1"
+    )
+    assert exports["resultsExample"] == f"aws s3 ls s3://{dev_values['outputBucket']}/ --region us-east-1"
+    assert set(exports) == {
+        "inputBucket", "outputBucket", "rosterBucket", "rosterUri", "studentsTable",
+        "functionName", "functionArn", "logGroup", "imageDigest", "deadLetterQueueUrl",
+        "uploadExample", "resultsExample",
+    }
+
+
+def test_every_cloud_resource_belongs_to_a_component(dev_program: Program) -> None:
+    """The graph reads like the diagram: five components at the top, every resource under one."""
+    top = [r for r in dev_program.resources if r.parent.endswith("::pulumi:pulumi:Stack::smart-classroom-dev")]
+    assert sorted(r.type for r in top) == sorted(
+        [
+            "smart-classroom:storage:Storage",
+            "smart-classroom:table:StudentsTable",
+            "smart-classroom:image:HandlerImage",
+            "smart-classroom:function:VideoFunction",
+            "smart-classroom:trigger:UploadTrigger",
+        ]
+    )
+    assert all(not r.custom for r in top)
+
+
+def test_no_deprecated_resources_or_properties(dev_program: Program) -> None:
+    """The engine logged no warning: nothing the program uses is deprecated in pulumi-aws 7."""
+    assert dev_program.warnings == []
+
+
+def test_invalid_config_stops_the_program_before_any_resource(
+    program_runner: Callable[..., Program], dev_values: dict[str, str]
+) -> None:
+    """Results into the triggering bucket would loop forever: refused before anything is declared."""
+    from conftest import Program  # the conftest of this directory, already imported by pytest
+
+    partial = Program()
+    with pytest.raises(ConfigError, match=r"^outputBucket: must differ from inputBucket") as raised:
+        program_runner({**dev_values, "outputBucket": dev_values["inputBucket"]}, into=partial)
+    assert raised.value.key == "outputBucket"
+    assert partial.resources == []
