@@ -78,17 +78,42 @@ class Invocation:
 
 # ---------------------------------------------------------------- worker process side
 
+class _PrefixedLines:
+    """A text stream that writes `prefix` before every line it passes on."""
+
+    def __init__(self, stream: Any, prefix: str) -> None:
+        self.stream, self.prefix, self.at_line_start = stream, prefix, True
+
+    def write(self, text: str) -> int:
+        out = []
+        for piece in text.splitlines(keepends=True):
+            if self.at_line_start:
+                out.append(self.prefix)
+            out.append(piece)
+            self.at_line_start = piece.endswith("\n")
+        self.stream.write("".join(out))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def _worker_main(conn: Connection, environment: Mapping[str, str], handler_path: str, label: str) -> None:
     """Entry point of a worker process: import the handler once, then serve jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         os.environ.pop(name, None)
     os.environ.update(environment)
-    # Like the Lambda runtime: a root log handler, so the handler's own log lines show up.
-    root = logging.getLogger()
-    stream = logging.StreamHandler(sys.stderr)
-    stream.setFormatter(logging.Formatter(f"  [{label}] %(message)s"))
-    root.addHandler(stream)
+    # The handler's log lines (JSON on stdout, as Lambda ships them to CloudWatch) stay whole,
+    # indented and labelled so they read apart from the local stack's own lines.
+    sys.stdout = _PrefixedLines(sys.stdout, f"  [{label}] ")
+    # Like the Lambda runtime: a root log handler, so `logging` calls show up too.
+    stream = logging.StreamHandler(sys.stdout)
+    stream.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    logging.getLogger().addHandler(stream)
     handler: Callable[[dict, Any], Any] | None = None
     import_error = ""
     try:
