@@ -101,7 +101,9 @@ class _PrefixedLines:
         return getattr(self.stream, name)
 
 
-def _worker_main(conn: Connection, environment: Mapping[str, str], handler_path: str, label: str) -> None:
+def _worker_main(
+    conn: Connection, environment: Mapping[str, str], handler_path: str, label: str, handler_logs: bool = True
+) -> None:
     """Entry point of a worker process: import the handler once, then serve jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
@@ -109,7 +111,7 @@ def _worker_main(conn: Connection, environment: Mapping[str, str], handler_path:
     os.environ.update(environment)
     # The handler's log lines (JSON on stdout, as Lambda ships them to CloudWatch) stay whole,
     # indented and labelled so they read apart from the local stack's own lines.
-    sys.stdout = _PrefixedLines(sys.stdout, f"  [{label}] ")
+    sys.stdout = _PrefixedLines(sys.stdout, f"  [{label}] ") if handler_logs else open(os.devnull, "w")
     # Like the Lambda runtime: a root log handler, so `logging` calls show up too.
     stream = logging.StreamHandler(sys.stdout)
     stream.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
@@ -156,7 +158,8 @@ class _Slot(threading.Thread):
         parent, child = ctx.Pipe()
         self.process = ctx.Process(
             target=_worker_main,
-            args=(child, dict(self.pool.environment), self.pool.handler_path, f"worker {self.index}"),
+            args=(child, dict(self.pool.environment), self.pool.handler_path, f"worker {self.index}",
+                  self.pool.handler_logs),
             name=f"classroom-worker-{self.index}",
             daemon=True,
         )
@@ -245,6 +248,7 @@ class Invoker:
         retries: int = RETRIES,
         init_timeout_s: float = 120,
         stop_grace_s: float = 10,
+        handler_logs: bool = True,
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
@@ -264,6 +268,7 @@ class Invoker:
         self.retries = retries
         self.init_timeout_s = init_timeout_s
         self.stop_grace_s = stop_grace_s
+        self.handler_logs = handler_logs
         self.invocations: list[Invocation] = []  # final outcomes, in completion order
         self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._in_flight = 0

@@ -78,7 +78,13 @@ class LocalStack:
     @classmethod
     @contextmanager
     def start(
-        cls, config: StackConfig, *, port: int = 0, workers: int = 2, handler_path: str = HANDLER
+        cls,
+        config: StackConfig,
+        *,
+        port: int = 0,
+        workers: int = 2,
+        handler_path: str = HANDLER,
+        handler_logs: bool = True,
     ) -> Iterator["LocalStack"]:
         """Start the emulator, provision it, start the workers; undo all of it on exit."""
         with running_emulator(port=port, region=config.region) as emulator:
@@ -95,6 +101,7 @@ class LocalStack:
                 function_name=f"smart-classroom-{config.stack}",
                 region=config.region,
                 handler_path=handler_path,
+                handler_logs=handler_logs,
             )
             with invoker:
                 yield cls(config=config, emulator=emulator, provisioned=provisioned, invoker=invoker)
@@ -172,7 +179,10 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
               help="Use this roster .npz instead of the stack's rosterFile.")
 @click.option("--students-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this students JSON instead of the stack's studentsFile.")
-def local_stack(stack: str, port: int, workers: int, roster_file: Path | None, students_file: Path | None) -> None:
+@click.option("--handler-logs/--no-handler-logs", default=True, show_default=True,
+              help="Show the handler's JSON log lines (one per video) under the local stack's own.")
+def local_stack(stack: str, port: int, workers: int, roster_file: Path | None, students_file: Path | None,
+                handler_logs: bool) -> None:
     """Run the whole pipeline locally on an embedded AWS emulator until Ctrl-C.
 
     Provisions the buckets, the students table and the roster exactly as the Pulumi stack
@@ -187,7 +197,7 @@ def local_stack(stack: str, port: int, workers: int, roster_file: Path | None, s
     configure_logging()
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
-        with LocalStack.start(config, port=port, workers=workers) as running:
+        with LocalStack.start(config, port=port, workers=workers, handler_logs=handler_logs) as running:
             click.echo(running.instructions(), err=False)
             sys.stdout.flush()
             while True:

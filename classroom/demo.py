@@ -1,0 +1,79 @@
+"""`python -m classroom demo`: the whole system on one machine in one command.
+
+Builds the demo data set if it is missing, starts the local stack in this process, runs the
+workload against it with the expected file, prints the summary table and stops. Exits 1 if
+any video is wrong, missing or ends in an error report, so it doubles as a smoke test.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from classroom.demo_data import build_demo_data, is_complete
+from classroom.local_stack import LocalStack, configure_logging, load_stack_config
+from classroom.results import ResultFormatError, load_expected
+from classroom.workload import find_videos, report, run_workload
+from infra.config import ConfigError
+
+
+@click.command("demo")
+@click.option("--stack", default="dev", show_default=True, help="Read names and settings from Pulumi.<stack>.yaml.")
+@click.option("--data", "data_dir", default=Path("build/demo"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Demo data folder; built from packaged portraits if incomplete.")
+@click.option("--rebuild", is_flag=True, help="Rebuild the demo data even if it is complete.")
+@click.option("--videos", "videos_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Use these videos instead of DATA/videos (e.g. ../shared/datasets/classroom/videos).")
+@click.option("--expected", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Expected file for --videos (default DATA/expected.csv).")
+@click.option("--roster-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Roster .npz to use instead of the stack's rosterFile.")
+@click.option("--students-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Students JSON to use instead of the stack's studentsFile.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes running the handler.")
+@click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 1000),
+              help="Upload every video this many times.")
+@click.option("--timeout", "timeout_s", default=600.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait for results after the last upload.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the summary as JSON here.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a latency plot (PNG) here.")
+@click.option("--handler-logs", is_flag=True, help="Show the handler's JSON log lines too.")
+def demo(stack: str, data_dir: Path, rebuild: bool, videos_dir: Path | None, expected: Path | None,
+         roster_file: Path | None, students_file: Path | None, workers: int, repeat: int, timeout_s: float,
+         json_path: Path | None, plot_path: Path | None, handler_logs: bool) -> None:
+    """Build the demo data, run the local stack, upload the videos, check every result.
+
+    With no options this needs nothing but the installed packages: the demo data is made
+    from portraits shipped in matplotlib and scikit-image. Point --videos/--expected/
+    --roster-file/--students-file at another data set to run that instead.
+    """
+    configure_logging()
+    own_data = videos_dir is None
+    if own_data and (rebuild or not is_complete(data_dir)):
+        click.echo(f"building the demo data set in {data_dir} ...", err=True)
+        build_demo_data(data_dir)
+    videos_dir = videos_dir or data_dir / "videos"
+    expected = expected or (data_dir / "expected.csv" if own_data else None)
+    if own_data:
+        roster_file = roster_file or data_dir / "roster.npz"
+        students_file = students_file or data_dir / "students.json"
+    try:
+        config = load_stack_config(stack, roster_file, students_file)
+        expectation = load_expected(expected) if expected else None
+    except (ConfigError, ResultFormatError) as error:
+        raise click.ClickException(str(error)) from None
+    videos = find_videos(videos_dir, config.video_suffixes)
+    if not videos:
+        raise click.ClickException(f"no videos in {videos_dir}")
+    click.echo(f"starting the local stack '{stack}' with {workers} worker(s) ...", err=True)
+    with LocalStack.start(config, workers=workers, handler_logs=handler_logs) as running:
+        click.echo(f"emulator at {running.endpoint_url}; input s3://{config.input_bucket}/, "
+                   f"output s3://{config.output_bucket}/", err=True)
+        summary = run_workload(running.client("s3"), config.input_bucket, config.output_bucket, videos, expectation,
+                               repeat=repeat, concurrency=min(8, len(videos) * repeat), timeout_s=timeout_s,
+                               prefix="demo")
+    report(summary, json_path, plot_path)
+    sys.exit(0 if summary.ok else 1)
