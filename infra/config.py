@@ -391,7 +391,8 @@ def from_pulumi() -> StackConfig:
     from pulumi.runtime.config import CONFIG, get_config_env
 
     namespace = f"{project_name()}:"
-    present = {*CONFIG.get(), *get_config_env()}
+    # Declared keys, plus whatever else was set in the namespace (so typos are reported).
+    present = {*CONFIG.get(), *get_config_env(), *(namespace + key for key in declared_keys())}
     config = pulumi.Config()
     values: dict[str, str] = {}
     for full_key in sorted(present):

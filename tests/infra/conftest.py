@@ -270,6 +270,12 @@ def program_runner() -> Iterator[Callable[..., Program]]:
     _reset_pulumi()
 
 
+@pytest.fixture
+def new_program() -> Callable[[], Program]:
+    """An empty Program to pass as `into`, to see what a failing run declared."""
+    return Program
+
+
 @pytest.fixture(scope="module")
 def dev_program(dev_values: dict[str, str]) -> Iterator[Program]:
     """The program run once (per test module) with the dev-like config."""

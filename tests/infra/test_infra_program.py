@@ -379,14 +379,26 @@ def test_no_deprecated_resources_or_properties(dev_program: Program) -> None:
     assert dev_program.warnings == []
 
 
+@pytest.mark.parametrize(
+    ("override", "key", "message"),
+    [
+        # Results into the triggering bucket would invoke the function on its own output forever.
+        ({"outputBucket": "smart-classroom-dev-input-test"}, "outputBucket", r"^outputBucket: must differ from inputBucket"),
+        # A typo (`pulumi config set memorysize ...`) must not be silently ignored.
+        ({"memorysize": "4096"}, "memorysize", r"^memorysize: unknown key"),
+    ],
+)
 def test_invalid_config_stops_the_program_before_any_resource(
-    program_runner: Callable[..., Program], dev_values: dict[str, str]
+    program_runner: Callable[..., Program],
+    new_program: Callable[[], Program],
+    dev_values: dict[str, str],
+    override: dict[str, str],
+    key: str,
+    message: str,
 ) -> None:
-    """Results into the triggering bucket would loop forever: refused before anything is declared."""
-    from conftest import Program  # the conftest of this directory, already imported by pytest
-
-    partial = Program()
-    with pytest.raises(ConfigError, match=r"^outputBucket: must differ from inputBucket") as raised:
-        program_runner({**dev_values, "outputBucket": dev_values["inputBucket"]}, into=partial)
-    assert raised.value.key == "outputBucket"
+    """`pulumi up` fails on bad config, naming the key, with nothing declared yet."""
+    partial = new_program()
+    with pytest.raises(ConfigError, match=message) as raised:
+        program_runner({**dev_values, **override}, into=partial)
+    assert raised.value.key == key
     assert partial.resources == []
