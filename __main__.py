@@ -86,10 +86,12 @@ pulumi.export("functionArn", function.function.arn)
 pulumi.export("logGroup", function.log_group.name)
 pulumi.export("imageDigest", image.digest)
 pulumi.export("deadLetterQueueUrl", function.dead_letter_queue.url)
+# Ready to paste: upload a video, then (a minute later) print its attendance CSV,
+# which the handler writes under the same key with .csv.
 pulumi.export(
     "uploadExample",
     pulumi.Output.format(
-        "aws s3 cp lecture{0} s3://{1}/ --region {2}",
+        "aws s3 cp lecture{0} s3://{1}/lecture{0} --region {2}",
         config.video_suffixes[0],
         storage.input.id,
         config.region,
@@ -97,5 +99,5 @@ pulumi.export(
 )
 pulumi.export(
     "resultsExample",
-    pulumi.Output.format("aws s3 ls s3://{0}/ --region {1}", storage.output.id, config.region),
+    pulumi.Output.format("aws s3 cp s3://{0}/lecture.csv - --region {1}", storage.output.id, config.region),
 )

@@ -349,14 +349,25 @@ def test_stack_outputs(dev_program: Program, dev_values: dict[str, str]) -> None
     assert exports["functionName"] == function.outputs["name"] == "smart-classroom-dev"
     assert exports["functionArn"] == function.outputs["arn"]
     assert exports["uploadExample"] == (
-        f"aws s3 cp lecture.mp4 s3://{dev_values['inputBucket']}/ --region us-east-1"
+        f"aws s3 cp lecture.mp4 s3://{dev_values['inputBucket']}/lecture.mp4 --region us-east-1"
     )
-    assert exports["resultsExample"] == f"aws s3 ls s3://{dev_values['outputBucket']}/ --region us-east-1"
+    assert exports["resultsExample"] == (
+        f"aws s3 cp s3://{dev_values['outputBucket']}/lecture.csv - --region us-east-1"
+    )
     assert set(exports) == {
         "inputBucket", "outputBucket", "rosterBucket", "rosterUri", "studentsTable",
         "functionName", "functionArn", "logGroup", "imageDigest", "deadLetterQueueUrl",
         "uploadExample", "resultsExample",
     }
+
+
+def test_results_example_reads_where_the_handler_writes(dev_program: Program) -> None:
+    """The pasted upload and the pasted read agree with the handler's naming of results."""
+    from handler.events import output_key
+
+    uploaded = dev_program.exports["uploadExample"].split()[3].split("/", 3)[3]
+    read = dev_program.exports["resultsExample"].split()[3].split("/", 3)[3]
+    assert read == output_key(uploaded)
 
 
 def test_every_cloud_resource_belongs_to_a_component(dev_program: Program) -> None:
