@@ -365,7 +365,7 @@ def test_results_example_reads_where_the_handler_writes(dev_program: Program) ->
     """The pasted upload and the pasted read agree with the handler's naming of results."""
     from handler.events import output_key
 
-    uploaded = dev_program.exports["uploadExample"].split()[3].split("/", 3)[3]
+    uploaded = dev_program.exports["uploadExample"].split()[4].split("/", 3)[3]
     read = dev_program.exports["resultsExample"].split()[3].split("/", 3)[3]
     assert read == output_key(uploaded)
 
