@@ -196,6 +196,10 @@ def parse_config(
     reserved = _integer("reservedConcurrency", raw.get("reservedConcurrency", "").strip() or "-1")
     if reserved < -1:
         raise ConfigError("reservedConcurrency", f"{reserved} is negative; use -1 for no reservation")
+    if reserved == 0:
+        raise ConfigError(
+            "reservedConcurrency", "0 would keep the function from ever running; use -1 for no reservation"
+        )
 
     retention = _integer("logRetentionDays", required("logRetentionDays"))
     if retention not in LOG_RETENTION_DAYS:

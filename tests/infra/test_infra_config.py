@@ -66,6 +66,7 @@ INVALID: list[tuple[dict[str, str], str]] = [
     ({"framesPerSecond": "fast"}, r"^framesPerSecond: 'fast' is not a number"),
     ({"matchTolerance": "1.5"}, r"^matchTolerance: 1\.5 must be between 0\.01 and 1"),
     ({"reservedConcurrency": "-2"}, r"^reservedConcurrency: -2 is negative"),
+    ({"reservedConcurrency": "0"}, r"^reservedConcurrency: 0 would keep the function from ever running"),
     ({"logRetentionDays": "10"}, r"^logRetentionDays: 10 is not a CloudWatch retention period"),
     ({"forceDestroy": "yes"}, r"^forceDestroy: 'yes' is not true or false"),
     ({"videoSuffixes": ".mp4,,.mov"}, r"^videoSuffixes: .*comma-separated"),
@@ -74,7 +75,9 @@ INVALID: list[tuple[dict[str, str], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("override", "message"), INVALID, ids=[m.split(":")[0].strip("^") + "-" + str(i) for i, (_, m) in enumerate(INVALID)])
+@pytest.mark.parametrize(
+    ("override", "message"), INVALID, ids=[f"{m.split(':')[0].lstrip('^')}-{i}" for i, (_, m) in enumerate(INVALID)]
+)
 def test_invalid_value_is_refused_naming_its_key(
     minimal: dict[str, str], tmp_path: Path, override: dict[str, str], message: str
 ) -> None:
