@@ -7,12 +7,13 @@ for the demo and the tests.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import shlex
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,11 +23,20 @@ from typing import Any
 
 import boto3
 import click
+import yaml
 
 from classroom.emulator import Emulator, running_emulator
 from classroom.invoker import HANDLER, Invoker
 from classroom.provision import Provisioned, provision
-from infra.config import PROJECT_DIR, ConfigError, StackConfig, from_stack_file, lambda_environment, load_students
+from infra.config import (
+    PROJECT_DIR,
+    ConfigError,
+    StackConfig,
+    from_stack_file,
+    lambda_environment,
+    project_defaults,
+    project_name,
+)
 
 log = logging.getLogger("classroom.local_stack")
 
@@ -41,18 +51,36 @@ def load_stack_config(
 
     Raises ConfigError (naming the key) when the stack file or an override is invalid.
     """
-    config = from_stack_file(stack, project_dir)
-    changes: dict[str, Path] = {}
-    if roster_file is not None:
-        roster_file = Path(roster_file).resolve()
-        if not roster_file.is_file():
-            raise ConfigError("rosterFile", f"{roster_file} does not exist")
-        changes["roster_file"] = roster_file
-    if students_file is not None:
-        students_file = Path(students_file).resolve()
-        load_students(students_file)  # validates, naming studentsFile on error
-        changes["students_file"] = students_file
-    return dataclasses.replace(config, **changes) if changes else config
+    overrides = {key: Path(path).resolve() for key, path in
+                 (("rosterFile", roster_file), ("studentsFile", students_file)) if path is not None}
+    if not overrides:
+        return from_stack_file(stack, project_dir)
+    return _from_stack_file_with_files(stack, project_dir, overrides)
+
+
+def _from_stack_file_with_files(stack: str, project_dir: Path, overrides: dict[str, Path]) -> StackConfig:
+    """`from_stack_file` with the data-file keys replaced, validated by the same code.
+
+    The stack file is rewritten into a scratch project (beside a copy of Pulumi.yaml) with
+    absolute paths for both data files, so the stack's own files need not exist.
+    Stopgap until infra.config.from_stack_file takes overrides itself.
+    """
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError("stack", f"{path} does not exist; create it with `pulumi stack init {stack}`") from None
+    namespace = project_name(project_dir)
+    values = document.setdefault("config", {})
+    defaults = project_defaults(project_dir)
+    for key in ("rosterFile", "studentsFile"):
+        current = values.pop(f"{namespace}:{key}", values.pop(key, defaults.get(key, "")))
+        chosen = overrides.get(key) or (project_dir / Path(str(current)).expanduser())
+        values[f"{namespace}:{key}"] = str(Path(chosen).resolve())
+    with tempfile.TemporaryDirectory(prefix="smart-classroom-config-") as scratch:
+        shutil.copyfile(project_dir / "Pulumi.yaml", Path(scratch) / "Pulumi.yaml")
+        (Path(scratch) / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+        return from_stack_file(stack, Path(scratch))
 
 
 def worker_environment(config: StackConfig, emulator: Emulator) -> dict[str, str]:
@@ -195,14 +223,27 @@ def local_stack(stack: str, port: int, workers: int, roster_file: Path | None, s
     except ConfigError as error:
         raise click.ClickException(f"stack config: {error}") from None
     configure_logging()
+    # Ctrl-C and `kill` both stop it cleanly (SIGINT explicitly: a background job inherits it ignored).
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    running: LocalStack | None = None
     try:
         with LocalStack.start(config, port=port, workers=workers, handler_logs=handler_logs) as running:
-            click.echo(running.instructions(), err=False)
+            click.echo(running.instructions())
             sys.stdout.flush()
             while True:
                 time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
-        log.info("local stack stopped")
+        if running is not None:
+            log.info("local stack stopped: %s", tally(running.invoker.invocations))
+
+
+def tally(invocations: list[Any]) -> str:
+    """`3 videos: 2 ok, 1 error report, 0 failed` over the invocations so far."""
+    statuses = [record.get("status") for inv in invocations if inv.ok and isinstance(inv.result, dict)
+                for record in inv.result.get("records", []) if isinstance(record, dict)]
+    failed = sum(1 for inv in invocations if not inv.ok)
+    return (f"{len(statuses) + failed} video(s): {statuses.count('ok')} ok, "
+            f"{statuses.count('error')} error report(s), {failed} failed after retries")

@@ -1,0 +1,33 @@
+"""The README's "run it locally" command on a clean data folder: builds the demo data, passes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from classroom.results import load_expected
+from handler.roster import Roster
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_demo_builds_its_data_and_every_result_is_correct(cli_environment: dict[str, str], tmp_path: Path) -> None:
+    data, summary_path = tmp_path / "demo", tmp_path / "summary.json"
+    result = subprocess.run([sys.executable, "-m", "classroom", "demo", "--data", str(data),
+                             "--json", str(summary_path)],
+                            cwd=REPO, env=cli_environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads(summary_path.read_text())
+    counts = {k: summary[k] for k in ("sent", "received", "correct", "wrong", "missing", "errors")}
+    assert counts == {"sent": 4, "received": 4, "correct": 4, "wrong": 0, "missing": 0, "errors": 0}
+    assert "verdict           OK" in result.stdout
+
+    # The data set: two enrolled people, their records, and the scenes' expectations.
+    assert Roster.load(data / "roster.npz").people == ["eileen_collins", "grace_hopper"]
+    students = json.loads((data / "students.json").read_text())
+    assert sorted(s["name"] for s in students) == ["eileen_collins", "grace_hopper"]
+    expected = load_expected(data / "expected.csv")
+    assert [name for name, _, _ in expected["hopper_then_collins.mp4"]] == ["grace_hopper", "eileen_collins"]
+    assert expected["empty_room.mp4"] == []
+    assert sorted(p.name for p in (data / "videos").iterdir()) == sorted(expected)
