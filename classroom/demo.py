@@ -47,8 +47,8 @@ def demo(stack: str, data_dir: Path, rebuild: bool, videos_dir: Path | None, exp
     """Build the demo data, run the local stack, upload the videos, check every result.
 
     With no options this needs nothing but the installed packages: the demo data is made
-    from portraits shipped in matplotlib and scikit-image. Point --videos/--expected/
-    --roster-file/--students-file at another data set to run that instead.
+    from portraits shipped in matplotlib and scikit-image. Point --videos, --expected,
+    --roster-file and --students-file at another data set to run that instead.
     """
     configure_logging()
     own_data = videos_dir is None
