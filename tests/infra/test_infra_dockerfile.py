@@ -96,6 +96,17 @@ def test_unused_face_models_never_reach_the_image() -> None:
         assert unused not in handler_source, f"the handler now uses {unused}: keep it in the image"
 
 
+def test_face_detector_is_saved_into_the_image() -> None:
+    """The handler loads dlib's detector from a file the image must hold (it cannot write one on Lambda)."""
+    from handler.faces import save_detector
+
+    ops = instructions()
+    copy_handler = ops.index(("COPY", "handler/ ${LAMBDA_TASK_ROOT}/handler/"))
+    later_runs = [args for op, args in ops[copy_handler + 1:] if op == "RUN"]
+    assert any("from handler.faces import save_detector; print(save_detector())" in r for r in later_runs)
+    assert callable(save_detector)
+
+
 def test_only_the_handler_package_is_copied() -> None:
     """The image gets handler/ and nothing else of the repository."""
     copies = [args for op, args in instructions() if op in ("COPY", "ADD")]
