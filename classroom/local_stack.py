@@ -27,7 +27,7 @@ import yaml
 
 from classroom.emulator import Emulator, running_emulator
 from classroom.invoker import HANDLER, Invoker
-from classroom.provision import Provisioned, provision
+from classroom.provision import Provisioned, deprovision, provision
 from infra.config import (
     PROJECT_DIR,
     ConfigError,
@@ -117,22 +117,22 @@ class LocalStack:
         """Start the emulator, provision it, start the workers; undo all of it on exit."""
         with running_emulator(port=port, region=config.region) as emulator:
             clients = {name: _client(emulator, name) for name in ("s3", "sqs", "dynamodb")}
-            provisioned = provision(config, clients["s3"], clients["sqs"], clients["dynamodb"])
-            invoker = Invoker(
-                clients["sqs"],
-                provisioned.queue_url,
-                provisioned.dead_letter_url,
-                worker_environment(config, emulator),
-                workers=workers,
-                timeout_s=config.timeout,
-                memory_mb=config.memory_size,
-                function_name=f"smart-classroom-{config.stack}",
-                region=config.region,
-                handler_path=handler_path,
-                handler_logs=handler_logs,
-            )
-            with invoker:
-                yield cls(config=config, emulator=emulator, provisioned=provisioned, invoker=invoker)
+            with _provisioned(config, clients) as provisioned:
+                invoker = Invoker(
+                    clients["sqs"],
+                    provisioned.queue_url,
+                    provisioned.dead_letter_url,
+                    worker_environment(config, emulator),
+                    workers=workers,
+                    timeout_s=config.timeout,
+                    memory_mb=config.memory_size,
+                    function_name=f"smart-classroom-{config.stack}",
+                    region=config.region,
+                    handler_path=handler_path,
+                    handler_logs=handler_logs,
+                )
+                with invoker:
+                    yield cls(config=config, emulator=emulator, provisioned=provisioned, invoker=invoker)
 
     @property
     def endpoint_url(self) -> str:
@@ -171,6 +171,15 @@ class LocalStack:
             "",
             "Press Ctrl-C to stop.",
         ])
+
+
+@contextmanager
+def _provisioned(config: StackConfig, clients: dict[str, Any]) -> Iterator[Provisioned]:
+    provisioned = provision(config, clients["s3"], clients["sqs"], clients["dynamodb"])
+    try:
+        yield provisioned
+    finally:
+        deprovision(config, clients["s3"], clients["sqs"], clients["dynamodb"])
 
 
 def _client(emulator: Emulator, service: str) -> Any:

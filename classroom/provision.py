@@ -116,3 +116,30 @@ def provision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any) -> Provisio
         NotificationConfiguration=notification_configuration(queue_arn, config.video_suffixes),
     )
     return Provisioned(queue_url=queue_url, queue_arn=queue_arn, dead_letter_url=dead_letter_url, students=students)
+
+
+def deprovision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any) -> None:
+    """Delete what `provision` created. moto keeps its state per process, not per server, so a
+    second local stack in the same process (the tests, the demo) must find the names free."""
+    for bucket in (config.input_bucket, config.output_bucket, config.roster_bucket):
+        _ignore_missing(_empty_and_delete_bucket, s3, bucket)
+    _ignore_missing(lambda: dynamodb.delete_table(TableName=config.students_table))
+    for name in queue_names(config):
+        _ignore_missing(lambda: sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"]))
+
+
+def _empty_and_delete_bucket(s3: Any, bucket: str) -> None:
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        objects = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if objects:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+    s3.delete_bucket(Bucket=bucket)
+
+
+def _ignore_missing(action: Any, *args: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        action(*args)
+    except ClientError:
+        pass  # already gone (or never made, when provisioning failed half-way)
