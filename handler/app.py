@@ -58,6 +58,10 @@ def _load_roster(settings: Settings) -> Roster:
             raise VideoRejected(
                 f"the roster {roster.uri} does not exist; upload one built with `python -m classroom roster build`"
             ) from None
+        if _error_code(error) == "AccessDenied":  # what S3 answers for a missing key without s3:ListBucket
+            raise VideoRejected(
+                f"the roster {roster.uri} cannot be read (missing, or the function may not read it)"
+            ) from None
         raise
     except RosterError as error:
         raise VideoRejected(f"the roster {roster.uri} is not a valid roster file: {error}") from None
