@@ -94,10 +94,12 @@ def _median(values):
 @click.option("--videos-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of test_*.mp4 clips [default: $SMART_CLASSROOM_DATASETS/classroom/videos].")
 @click.option("--video", "only", multiple=True, help="Run only these clips (file names); repeatable.")
-@click.option("--repeat", type=click.IntRange(1), default=3, show_default=True,
-              help="Repetitions of ours, the floor, the long video and the cold start (medians reported).")
-@click.option("--baseline-repeat", type=click.IntRange(1), default=None,
-              help="Repetitions of the original algorithm (slow) [default: same as --repeat].")
+@click.option("--repeat", type=click.IntRange(1), default=5, show_default=True,
+              help="Repetitions of ours, the floor and the cold start (medians reported).")
+@click.option("--baseline-repeat", type=click.IntRange(1), default=3, show_default=True,
+              help="Repetitions of the original algorithm (slow; alternated with the first rounds of ours).")
+@click.option("--long-repeat", type=click.IntRange(1), default=3, show_default=True,
+              help="Repetitions of `all` mode on the long video (in one fresh process).")
 @click.option("--skip-baseline", is_flag=True, help="Do not run the original algorithm (no ffmpeg needed).")
 @click.option("--skip-long", is_flag=True, help="Do not build or run the long video.")
 @click.option("--quick", is_flag=True,
@@ -106,7 +108,7 @@ def _median(values):
 @click.option("--cpu", type=int, default=None, help="CPU to pin the timed parts to [default: the highest allowed].")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=BUILD_DIR / "results.json", show_default=True, help="Where to write the results.")
-def main(videos_dir, only, repeat, baseline_repeat, skip_baseline, skip_long, quick, profile, cpu, json_path):
+def main(videos_dir, only, repeat, baseline_repeat, long_repeat, skip_baseline, skip_long, quick, profile, cpu, json_path):
     """Time the handler against the original algorithm, the floor, a long video and a cold start.
 
     Everything timed runs pinned to one CPU with single-threaded numeric libraries. The
@@ -121,8 +123,8 @@ def main(videos_dir, only, repeat, baseline_repeat, skip_baseline, skip_long, qu
     if not names:
         raise click.ClickException(f"no test_*.mp4 videos in {videos_dir}")
     if quick:
-        repeat = 1
-    baseline_repeat = 0 if skip_baseline else min(baseline_repeat or repeat, repeat)
+        repeat = baseline_repeat = long_repeat = 1
+    baseline_repeat = 0 if skip_baseline else min(baseline_repeat, repeat)
     if baseline_repeat:
         from bench.baseline import FfmpegMissing, ffmpeg_path
 
@@ -134,9 +136,12 @@ def main(videos_dir, only, repeat, baseline_repeat, skip_baseline, skip_long, qu
     log = lambda message: click.echo(f"[{time.perf_counter() - started:6.1f} s] {message}", err=True)  # noqa: E731
 
     results: dict = {
-        "machine": {"cpu_model": _cpu_model(), "cpus": os.cpu_count(), "pinned_cpu": cpu, **_versions()},
+        "machine": {
+            "cpu_model": _cpu_model(), "cpus": os.cpu_count(), "pinned_cpu": cpu, **_versions(),
+            "load_average_start": os.getloadavg()[0],
+        },
         "settings": {
-            "repeat": repeat, "baseline_repeat": baseline_repeat, "quick": quick, "datasets": str(datasets),
+            "repeat": repeat, "baseline_repeat": baseline_repeat, "long_repeat": long_repeat, "quick": quick, "datasets": str(datasets),
             "videos_dir": str(videos_dir), "mode_compared": "first", "detection_height": 480,
             "frames_per_second": 2.0, "tolerance": 0.6, "one_core": True,
             "thread_environment": ONE_THREAD_ENVIRONMENT,
@@ -189,14 +194,16 @@ def main(videos_dir, only, repeat, baseline_repeat, skip_baseline, skip_long, qu
         row = {"video": name, "expected": expected.get(name), **_video_info(Path(paths[name]))}
         o = r["ours"]
         row["ours"] = {
-            "median": _median([x["seconds"] for x in o]), "seconds": [x["seconds"] for x in o],
+            "median": _median([x["seconds"] for x in o]), "min": min(x["seconds"] for x in o),
+            "seconds": [x["seconds"] for x in o],
             "answer": o[-1]["answer"], "answers": sorted({x["answer"] or "" for x in o}),
             **{k: o[-1][k] for k in ("frames_decoded", "frames_sampled", "faces_seen", "faces_encoded", "timings")},
         }
         if r["baseline"]:
             b = r["baseline"]
             row["baseline"] = {
-                "median": _median([x["seconds"] for x in b]), "seconds": [x["seconds"] for x in b],
+                "median": _median([x["seconds"] for x in b]), "min": min(x["seconds"] for x in b),
+                "seconds": [x["seconds"] for x in b],
                 "answer": b[-1]["answer"], "answers": sorted({x["answer"] or "" for x in b}),
                 **{k: b[-1][k] for k in ("frames_extracted", "frames_examined", "timings")},
             }
@@ -230,9 +237,9 @@ def main(videos_dir, only, repeat, baseline_repeat, skip_baseline, skip_long, qu
     if long_path is not None:
         from bench.long_video import score
 
-        log(f"long video: `all` mode x{repeat} in a fresh pinned process")
+        log(f"long video: `all` mode x{long_repeat} in a fresh pinned process")
         out, _wall = _run_child(
-            ["long", "--video", str(long_path), "--roster", rosters["combined"], "--repeat", str(repeat)], cpu
+            ["long", "--video", str(long_path), "--roster", rosters["combined"], "--repeat", str(long_repeat)], cpu
         )
         last = out["runs"][-1]
         found = [s["name"] for s in last["sightings"]]
@@ -272,6 +279,7 @@ def main(videos_dir, only, repeat, baseline_repeat, skip_baseline, skip_long, qu
 
     from bench.report import table, targets, write_json
 
+    results["machine"]["load_average_end"] = os.getloadavg()[0]
     results["targets"] = targets(results)
     results["wall_seconds"] = time.perf_counter() - started
     results["json_path"] = str(json_path)

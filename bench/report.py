@@ -64,8 +64,11 @@ def table(results: dict) -> str:
         f"machine: {m['cpu_model']}, {m['cpus']} CPUs; timed parts pinned to CPU {m['pinned_cpu']} "
         f"(one core; OMP/OPENBLAS threads = 1, cv2.setNumThreads(1))",
         f"python {m['python']}, numpy {m['numpy']}, opencv {m['opencv']}, dlib {m['dlib']}, {m['ffmpeg']}",
+        f"1-min load average at start {m['load_average_start']:.2f}, at end {m.get('load_average_end', 0):.2f} "
+        f"(above ~1 on this machine means other work shared the CPUs: expect noise)",
         f"repetitions: ours/floor {results['settings']['repeat']}, original {results['settings']['baseline_repeat']} "
-        f"(alternating original, ours, floor per video); medians shown; times in seconds",
+        f"(alternating original, ours, floor per video), long video {results['settings']['long_repeat']}; "
+        f"medians shown; times in seconds",
         "",
         "1-2. Per video: original algorithm vs ours (`first` mode) vs the floor",
     ]
