@@ -192,9 +192,21 @@ def _client(emulator: Emulator, service: str) -> Any:
     ).client(service, endpoint_url=emulator.endpoint_url)
 
 
+class _AboveProgressBars(logging.StreamHandler):
+    """Writes through tqdm, so a progress bar (the demo's) is redrawn below each line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from tqdm import tqdm
+
+        try:
+            tqdm.write(self.format(record), file=self.stream)
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
 def configure_logging(verbose: bool = False) -> None:
     """Readable local-stack lines: time and message, nothing else."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _AboveProgressBars(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
     logger = logging.getLogger("classroom")
     logger.handlers[:] = [handler]
