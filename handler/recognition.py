@@ -13,6 +13,8 @@ from handler.video import DecodeStats, check_complete, sample_frames
 Mode = Literal["all", "first"]
 # Two boxes in consecutive sampled frames this much overlapping are taken to be one face.
 SAME_FACE_IOU = 0.5
+# An unrecognised face is encoded again after this many sampled frames.
+RECHECK_UNKNOWN = 4
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,27 @@ def overlap(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def tracked_match(box: Box, previous: list[tuple[Box, Match]]) -> Match | None:
-    """The match of the recognised face that stood in the same place one sampled frame ago."""
-    best = max(previous, key=lambda item: overlap(box, item[0]), default=None)
-    if best is not None and overlap(box, best[0]) >= SAME_FACE_IOU:
-        return best[1]
-    return None
+@dataclass(frozen=True)
+class Track:
+    """A face of the previous sampled frame: where, who (None: nobody enrolled), when encoded."""
+
+    box: Box
+    match: Match | None
+    encoded_at: int  # number of the sampled frame in which it was last encoded
+
+
+def follow(box: Box, tracks: list[Track], sample: int) -> Track | None:
+    """The track this box continues, if its identity can be reused without encoding again.
+
+    A face overlapping one of the previous sampled frame is the same face. An unrecognised
+    face is encoded again every RECHECK_UNKNOWN samples, as it may turn towards the camera.
+    """
+    best = max(tracks, key=lambda track: overlap(box, track.box), default=None)
+    if best is None or overlap(box, best.box) < SAME_FACE_IOU:
+        return None
+    if best.match is None and sample - best.encoded_at >= RECHECK_UNKNOWN:
+        return None
+    return best
 
 
 class _Attendance:
@@ -95,8 +112,8 @@ def recognise_video(
 ) -> Recognition:
     """Sample frames, find faces, match them to the roster by the closest encoding.
 
-    A face that overlaps a recognised face of the previous sampled frame is taken to be the
-    same person and is not encoded again: encoding (~0.1 s a face) is the dearest step.
+    A face that overlaps a face of the previous sampled frame is taken to be the same face and
+    is not encoded again (see `follow`): encoding (~0.15 s a face) is the dearest step.
     In `first` mode the video is read only up to the first recognised face.
     Raises handler.video.UnreadableVideo for a file that is not a complete video.
     """
@@ -104,24 +121,27 @@ def recognise_video(
     result = Recognition()
     attendance = _Attendance()
     stats = DecodeStats()
-    previous: list[tuple[Box, Match]] = []
+    tracks: list[Track] = []
     started = time.perf_counter()
     finding = 0.0
-    for frame in sample_frames(path, options.frames_per_second, stats):
+    for sample, frame in enumerate(sample_frames(path, options.frames_per_second, stats)):
         tick = time.perf_counter()
         boxes = finder.locate(frame.image)
         result.faces_seen += len(boxes)
-        matches: list[Match | None] = [tracked_match(box, previous) for box in boxes]
-        fresh = [i for i, match in enumerate(matches) if match is None]
-        if fresh:
-            encoded = roster.match(finder.encode(frame.image, [boxes[i] for i in fresh]), options.tolerance)
-            result.faces_encoded += len(fresh)
-            for i, match in zip(fresh, encoded):
-                matches[i] = match
-        previous = [(box, match) for box, match in zip(boxes, matches) if match is not None]
-        result.faces_unrecognised += len(boxes) - len(previous)
-        for _box, match in previous:
-            attendance.add(match, frame.seconds)
+        followed = [follow(box, tracks, sample) for box in boxes]
+        fresh = [i for i, track in enumerate(followed) if track is None]
+        encoded = roster.match(finder.encode(frame.image, [boxes[i] for i in fresh]), options.tolerance) if fresh else []
+        result.faces_encoded += len(fresh)
+        by_index = dict(zip(fresh, encoded))
+        tracks = [
+            Track(box, by_index[i], sample) if track is None else Track(box, track.match, track.encoded_at)
+            for i, (box, track) in enumerate(zip(boxes, followed))
+        ]
+        for track in tracks:
+            if track.match is None:
+                result.faces_unrecognised += 1
+            else:
+                attendance.add(track.match, frame.seconds)
         finding += time.perf_counter() - tick
         if options.mode == "first" and len(attendance):
             break

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from handler.events import BadRecord, error_key, output_key, parse_s3_uri, video_location
-from handler.recognition import overlap, tracked_match
+from handler.recognition import RECHECK_UNKNOWN, Track, follow, overlap
 from handler.roster import Match, Roster, RosterError
 from handler.settings import SettingsError, load_settings
 from handler.video import is_sample, usable_fps
@@ -115,11 +115,17 @@ def test_roster_shapes_must_agree() -> None:
         Roster(("a",), np.zeros((1, 64)))
 
 
-def test_a_face_in_the_same_place_keeps_its_match() -> None:
-    seen = [((100, 200, 200, 100), Match("ann", 0.3))]
+def test_a_face_in_the_same_place_keeps_its_identity() -> None:
+    ann = Track((100, 200, 200, 100), Match("ann", 0.3), encoded_at=0)
     assert overlap((100, 200, 200, 100), (110, 210, 210, 110)) == pytest.approx(8100 / 11900)
-    assert tracked_match((110, 210, 210, 110), seen) == Match("ann", 0.3)
-    assert tracked_match((100, 500, 200, 400), seen) is None
+    assert follow((110, 210, 210, 110), [ann], sample=9) == ann  # recognised: followed for good
+    assert follow((100, 500, 200, 400), [ann], sample=1) is None  # elsewhere: a new face
+
+
+def test_an_unknown_face_is_checked_again_after_a_while() -> None:
+    stranger = Track((100, 200, 200, 100), None, encoded_at=2)
+    assert follow((100, 200, 200, 100), [stranger], sample=2 + RECHECK_UNKNOWN - 1) == stranger
+    assert follow((100, 200, 200, 100), [stranger], sample=2 + RECHECK_UNKNOWN) is None
 
 
 BASE = {"OUTPUT_BUCKET": "out", "STUDENTS_TABLE": "students", "ROSTER_URI": "s3://r/roster.npz"}
