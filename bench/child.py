@@ -25,13 +25,7 @@ def cold_start(roster: str, detection_height: int) -> dict:
     """Import the Lambda module, load the roster file, load the models: each part timed."""
     entry = "handler.app"
     t0 = time.perf_counter()
-    try:
-        import handler.app  # noqa: F401  (creates its boto3 clients at import)
-    except ModuleNotFoundError as error:
-        if error.name != "handler.app":
-            raise
-        entry = "handler.recognition (handler.app not present)"
-        import handler.recognition  # noqa: F401
+    import handler.app  # noqa: F401  (the Lambda's entry module, as the runtime imports it)
     t1 = time.perf_counter()
     from handler.roster import Roster
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import shlex
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +21,6 @@ from typing import Any
 
 import boto3
 import click
-import yaml
 
 from classroom.emulator import Emulator, running_emulator
 from classroom.invoker import HANDLER, Invoker
@@ -34,8 +31,6 @@ from infra.config import (
     StackConfig,
     from_stack_file,
     lambda_environment,
-    project_defaults,
-    project_name,
 )
 
 log = logging.getLogger("classroom.local_stack")
@@ -51,36 +46,9 @@ def load_stack_config(
 
     Raises ConfigError (naming the key) when the stack file or an override is invalid.
     """
-    overrides = {key: Path(path).resolve() for key, path in
+    overrides = {key: str(Path(path).resolve()) for key, path in
                  (("rosterFile", roster_file), ("studentsFile", students_file)) if path is not None}
-    if not overrides:
-        return from_stack_file(stack, project_dir)
-    return _from_stack_file_with_files(stack, project_dir, overrides)
-
-
-def _from_stack_file_with_files(stack: str, project_dir: Path, overrides: dict[str, Path]) -> StackConfig:
-    """`from_stack_file` with the data-file keys replaced, validated by the same code.
-
-    The stack file is rewritten into a scratch project (beside a copy of Pulumi.yaml) with
-    absolute paths for both data files, so the stack's own files need not exist.
-    Stopgap until infra.config.from_stack_file takes overrides itself.
-    """
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError("stack", f"{path} does not exist; create it with `pulumi stack init {stack}`") from None
-    namespace = project_name(project_dir)
-    values = document.setdefault("config", {})
-    defaults = project_defaults(project_dir)
-    for key in ("rosterFile", "studentsFile"):
-        current = values.pop(f"{namespace}:{key}", values.pop(key, defaults.get(key, "")))
-        chosen = overrides.get(key) or (project_dir / Path(str(current)).expanduser())
-        values[f"{namespace}:{key}"] = str(Path(chosen).resolve())
-    with tempfile.TemporaryDirectory(prefix="smart-classroom-config-") as scratch:
-        shutil.copyfile(project_dir / "Pulumi.yaml", Path(scratch) / "Pulumi.yaml")
-        (Path(scratch) / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-        return from_stack_file(stack, Path(scratch))
+    return from_stack_file(stack, project_dir, overrides)
 
 
 def worker_environment(config: StackConfig, emulator: Emulator) -> dict[str, str]:

@@ -414,8 +414,13 @@ def from_pulumi() -> StackConfig:
     return parse_config(values, stack=pulumi.get_stack(), region=region, base_dir=PROJECT_DIR)
 
 
-def from_stack_file(stack: str = "dev", project_dir: Path = PROJECT_DIR) -> StackConfig:
-    """Read and validate `Pulumi.<stack>.yaml` without a Pulumi engine (the local stack)."""
+def from_stack_file(
+    stack: str = "dev", project_dir: Path = PROJECT_DIR, overrides: Mapping[str, str] | None = None
+) -> StackConfig:
+    """Read and validate `Pulumi.<stack>.yaml` without a Pulumi engine (the local stack).
+
+    `overrides` replaces project keys (e.g. `rosterFile`) before the same validation runs.
+    """
     path = project_dir / f"Pulumi.{stack}.yaml"
     try:
         with path.open(encoding="utf-8") as f:
@@ -438,4 +443,5 @@ def from_stack_file(stack: str = "dev", project_dir: Path = PROJECT_DIR) -> Stac
         if isinstance(value, Mapping):
             raise ConfigError(key, "secret or structured values are not supported here")
         values[key] = _as_config_string(value)
+    values.update(overrides or {})
     return parse_config(values, stack=stack, region=region, base_dir=project_dir, project_dir=project_dir)
