@@ -1,0 +1,43 @@
+"""The table lookup at scale, and the one JSON log line per video that operators search."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from classroom.emulator import Emulator
+from handler.students import fetch_students
+from tests.handler.conftest import Pipeline, make_pipeline
+
+
+def test_lookup_of_more_names_than_one_batch_holds(emulator: Emulator, tmp_path: Path) -> None:
+    students = [{"id": i, "name": f"student_{i:03d}", "major": "math", "year": str(2020 + i % 4)} for i in range(250)]
+    pipeline = make_pipeline(emulator, students, None, tmp_path)
+    wanted = [f"student_{i:03d}" for i in range(0, 250, 2)] + ["nobody", "student_000"]  # 125 present, 1 absent, 1 twice
+
+    found = fetch_students(pipeline.dynamodb, pipeline.table, wanted)
+
+    assert len(found) == 125
+    assert "nobody" not in found
+    assert found["student_042"] == {"name": "student_042", "major": "math", "year": "2022"}
+
+
+def test_one_json_log_line_per_video(classroom: Pipeline, datasets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    classroom.upload("logs/test_8.mp4", (datasets / "classroom" / "videos" / "test_8.mp4").read_bytes())
+    classroom.upload("logs/junk.mp4", b"junk")
+    capsys.readouterr()
+
+    classroom.deliver()
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(line["key"], line["level"]) for line in lines] == [("logs/test_8.mp4", "INFO"), ("logs/junk.mp4", "ERROR")]
+    ok, rejected = lines
+    assert ok["students"] == ["president_obama"]
+    assert ok["mode"] == "all" and ok["request_id"] == "test-request"
+    assert ok["frames_decoded"] == 60 and ok["frames_sampled"] == 4
+    assert ok["faces_seen"] >= 1 and ok["faces_unrecognised"] == 0
+    assert set(ok["timings"]) == {"roster", "download", "decode_detect", "lookup", "upload"}
+    assert all(seconds >= 0 for seconds in ok["timings"].values())
+    assert rejected["error"].startswith("the file cannot be read as a video")
+    assert rejected["output_key"] == "logs/junk.error.json"
