@@ -5,7 +5,7 @@ clean interpreter like a Lambda sandbox) gets the Lambda's environment variables
 message body — the S3 event exactly as S3 produced it — is passed to
 `handler.app.handler(event, context)` with a context that carries a deadline. A worker that
 runs past the deadline is killed and replaced, as Lambda discards a timed-out sandbox.
-Failures are retried twice (Lambda's asynchronous retries), then sent to a dead-letter queue
+Failures are retried as the deployed function retries them, then sent to a dead-letter queue
 and reported; they never stop the other videos.
 """
 from __future__ import annotations
@@ -28,9 +28,11 @@ from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import unquote_plus
 
+from infra.config import ASYNC_RETRY_ATTEMPTS
+
 log = logging.getLogger("classroom.local_stack")
 
-RETRIES = 2  # Lambda retries a failed asynchronous invocation twice
+RETRIES = ASYNC_RETRY_ATTEMPTS  # as many as the deployed function's async config allows
 HANDLER = "handler.app.handler"
 
 

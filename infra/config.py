@@ -39,6 +39,11 @@ EPHEMERAL_STORAGE_MB = (512, 10240)
 FRAMES_PER_SECOND = (0.01, 120.0)
 MATCH_TOLERANCE = (0.01, 1.0)
 
+ASYNC_RETRY_ATTEMPTS = 2
+"""Retries of a failed asynchronous invocation (Lambda allows 0-2), on AWS and in the local
+stack alike. Only transient errors fail an invocation (an unreadable video ends in an error
+report instead), so retrying them as often as Lambda allows is cheap."""
+
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")

@@ -14,9 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-MAX_RETRY_ATTEMPTS = 1
-"""Retries of a failed asynchronous invocation (Lambda allows 0-2). Failures are mostly
-deterministic (an unreadable video), so one retry covers transient errors only."""
+from infra.config import ASYNC_RETRY_ATTEMPTS
 
 MAX_EVENT_AGE_SECONDS = 2 * 60 * 60
 """How long an upload may wait (throttled by reserved concurrency) before it is given up
@@ -184,7 +182,7 @@ class VideoFunction(pulumi.ComponentResource):
         aws.lambda_.FunctionEventInvokeConfig(
             f"{name}-async",
             function_name=self.function.name,
-            maximum_retry_attempts=MAX_RETRY_ATTEMPTS,
+            maximum_retry_attempts=ASYNC_RETRY_ATTEMPTS,
             maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
             destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
                 on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(

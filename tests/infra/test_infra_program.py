@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from infra.config import ConfigError, lambda_environment, parse_config, student_item
+from infra.config import ASYNC_RETRY_ATTEMPTS, ConfigError, lambda_environment, parse_config, student_item
 
 if TYPE_CHECKING:
     from conftest import Program
@@ -280,7 +280,7 @@ def test_failed_invocations_go_to_the_dead_letter_queue(dev_program: Program) ->
     queue = dev_program.one("aws:sqs/queue:Queue")
     config = dev_program.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")
     assert config.inputs["functionName"] == function.outputs["name"]
-    assert 0 <= config.inputs["maximumRetryAttempts"] <= 2
+    assert config.inputs["maximumRetryAttempts"] == ASYNC_RETRY_ATTEMPTS == 2
     assert 60 <= config.inputs["maximumEventAgeInSeconds"] <= 21600
     assert config.inputs["destinationConfig"]["onFailure"]["destination"] == queue.outputs["arn"]
     assert queue.inputs["sqsManagedSseEnabled"] is True
