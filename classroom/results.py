@@ -12,9 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from handler.report import CSV_HEADER
+
 Row = tuple[str, str, str]  # (name, major, year): the columns the pipeline must get right
 EXPECTED_HEADER = ("video", "name", "major", "year")
-RESULT_HEADER = ("name", "major", "year")
+RESULT_HEADER = CSV_HEADER[:3]  # the columns that are checked; extra ones may follow
 
 CORRECT, WRONG, ERROR, MISSING, UNCHECKED = "correct", "wrong", "error", "missing", "unchecked"
 
@@ -82,12 +86,7 @@ def _rows_text(rows: Sequence[Row]) -> str:
 
 def percentile(values: Sequence[float], q: float) -> float:
     """Linear-interpolated percentile (numpy's default), NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    return float(np.percentile(values, q)) if len(values) else math.nan
 
 
 @dataclass

@@ -23,6 +23,7 @@ from classroom.results import (
     CORRECT,
     ERROR,
     MISSING,
+    UNCHECKED,
     WRONG,
     ResultFormatError,
     Row,
@@ -81,7 +82,7 @@ class _Progress:
             return
         if self.bar is not None:
             self.bar.update(1)
-            if outcome.verdict not in (CORRECT, "unchecked"):
+            if outcome.verdict not in (CORRECT, UNCHECKED):
                 self.bar.write(f"{outcome.verdict}: {outcome.key} {outcome.detail}", file=sys.stderr)
         else:
             latency = f"{outcome.latency_s:.1f} s" if outcome.latency_s is not None else "-"
@@ -198,7 +199,7 @@ def _judge(s3: Any, bucket: str, result_key: str, video: str, expected: dict[str
     except ResultFormatError as error:
         return WRONG, str(error)
     if expected is None:
-        return "unchecked", f"{len(rows)} student(s)"
+        return UNCHECKED, f"{len(rows)} student(s)"
     return check_rows(expected.get(video), rows)
 
 

@@ -5,8 +5,10 @@ import csv
 import io
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from handler.recognition import Sighting
+if TYPE_CHECKING:  # only a type here: keeps this module free of OpenCV and dlib
+    from handler.recognition import Sighting
 
 CSV_HEADER = ("name", "major", "year", "first_seen_seconds", "match_distance")
 

@@ -9,15 +9,18 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
+import numpy as np
 import pytest
 
 from classroom.emulator import Emulator
+from classroom.provision import provision
+from infra.config import StackConfig, lambda_environment, parse_config
 from handler import app
 from handler.enrol import import_pickle
 from handler.roster import Roster
@@ -37,17 +40,26 @@ class FakeContext:
 
 @dataclass
 class Pipeline:
-    """One isolated set of buckets, table and queue; `upload` then `deliver` runs the handler."""
+    """One isolated stack in the emulator; `upload` then `deliver` runs the handler."""
 
+    config: StackConfig
     s3: Any
     sqs: Any
     dynamodb: Any
-    input_bucket: str
-    output_bucket: str
-    roster_bucket: str
-    table: str
     queue_url: str
     environment: dict[str, str]
+
+    @property
+    def input_bucket(self) -> str:
+        return self.config.input_bucket
+
+    @property
+    def output_bucket(self) -> str:
+        return self.config.output_bucket
+
+    @property
+    def table(self) -> str:
+        return self.config.students_table
 
     def upload(self, key: str, body: bytes) -> None:
         self.s3.put_object(Bucket=self.input_bucket, Key=key, Body=body)
@@ -81,58 +93,41 @@ class Pipeline:
         return sorted(item["Key"] for item in listing.get("Contents", []))
 
     def put_roster(self, roster: Roster, tmp_path: Path) -> None:
-        path = tmp_path / "roster.npz"
+        path = tmp_path / "replacement-roster.npz"
         roster.save(path)
-        self.s3.put_object(Bucket=self.roster_bucket, Key="roster.npz", Body=path.read_bytes())
+        self.s3.put_object(Bucket=self.config.roster_bucket, Key=self.config.roster_key, Body=path.read_bytes())
 
 
 def make_pipeline(emulator: Emulator, students: list[dict[str, Any]], roster: Roster | None, tmp_path: Path) -> Pipeline:
-    """Provision a fresh pipeline (unique names, so tests never see each other's objects)."""
+    """Provision a fresh stack as the local stack does (`classroom.provision`), under unique names.
+
+    The handler then sees exactly the environment the deployed function gets
+    (`lambda_environment`). With `roster=None` the roster object is removed after provisioning.
+    """
     suffix = uuid.uuid4().hex[:8]
-    s3 = boto3.client("s3", endpoint_url=emulator.endpoint_url)
-    sqs = boto3.client("sqs", endpoint_url=emulator.endpoint_url)
-    dynamodb = boto3.client("dynamodb", endpoint_url=emulator.endpoint_url)
-    names = {part: f"test-{part}-{suffix}" for part in ("input", "output", "roster")}
-    for bucket in names.values():
-        s3.create_bucket(Bucket=bucket)
-    table = f"students-{suffix}"
-    dynamodb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    for record in students:
-        dynamodb.put_item(
-            TableName=table,
-            Item={"name": {"S": record["name"]}, "id": {"N": str(record["id"])},
-                  "major": {"S": record["major"]}, "year": {"S": record["year"]}},
-        )
-    queue_url = sqs.create_queue(QueueName=f"uploads-{suffix}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(
-        Bucket=names["input"],
-        NotificationConfiguration={
-            "QueueConfigurations": [
-                {"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
-                 "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": suffix_}]}}}
-                for suffix_ in (".mp4", ".mov", ".avi")
-            ]
+    students_file = tmp_path / f"students-{suffix}.json"
+    students_file.write_text(json.dumps(students))
+    roster_file = tmp_path / "roster.npz"
+    (roster or Roster(("placeholder",), np.zeros((1, 128)))).save(roster_file)
+    config = parse_config(
+        {
+            "inputBucket": f"test-input-{suffix}",
+            "outputBucket": f"test-output-{suffix}",
+            "rosterBucket": f"test-roster-{suffix}",
+            "studentsTable": f"students-{suffix}",
+            "studentsFile": str(students_file),
+            "rosterFile": str(roster_file),
         },
+        stack=f"test-{suffix}",
+        region=emulator.region,
+        base_dir=tmp_path,
     )
-    pipeline = Pipeline(
-        s3=s3, sqs=sqs, dynamodb=dynamodb,
-        input_bucket=names["input"], output_bucket=names["output"], roster_bucket=names["roster"],
-        table=table, queue_url=queue_url,
-        environment={
-            "OUTPUT_BUCKET": names["output"],
-            "STUDENTS_TABLE": table,
-            "ROSTER_URI": f"s3://{names['roster']}/roster.npz",
-            "RECOGNITION_MODE": "all",
-        },
-    )
-    if roster is not None:
-        pipeline.put_roster(roster, tmp_path)
+    s3, sqs, dynamodb = (boto3.client(name, endpoint_url=emulator.endpoint_url) for name in ("s3", "sqs", "dynamodb"))
+    provisioned = provision(config, s3, sqs, dynamodb)
+    if roster is None:
+        s3.delete_object(Bucket=config.roster_bucket, Key=config.roster_key)
+    pipeline = Pipeline(config=config, s3=s3, sqs=sqs, dynamodb=dynamodb,
+                        queue_url=provisioned.queue_url, environment=lambda_environment(config))
     pipeline.events()  # drop the test event S3 sends when the notification is configured
     return pipeline
 
@@ -147,11 +142,24 @@ def classroom_students(datasets: Path) -> list[dict[str, Any]]:
     return json.loads((datasets / "classroom" / "student_data.json").read_text())
 
 
+PipelineFactory = Callable[[list[dict[str, Any]], Roster | None], Pipeline]
+
+
 @pytest.fixture
-def classroom(emulator: Emulator, classroom_roster: Roster, classroom_students: list[dict[str, Any]],
-              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+def new_pipeline(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> PipelineFactory:
+    """Make a pipeline and give this test the Lambda's environment for it."""
+
+    def make(students: list[dict[str, Any]], roster: Roster | None) -> Pipeline:
+        pipeline = make_pipeline(emulator, students, roster, tmp_path)
+        for name, value in pipeline.environment.items():
+            monkeypatch.setenv(name, value)
+        return pipeline
+
+    return make
+
+
+@pytest.fixture
+def classroom(new_pipeline: PipelineFactory, classroom_roster: Roster,
+              classroom_students: list[dict[str, Any]]) -> Pipeline:
     """The original sample's roster (11 people) and student table (8 records)."""
-    pipeline = make_pipeline(emulator, classroom_students, classroom_roster, tmp_path)
-    for name, value in pipeline.environment.items():
-        monkeypatch.setenv(name, value)
-    yield pipeline
+    return new_pipeline(classroom_students, classroom_roster)

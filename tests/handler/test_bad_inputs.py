@@ -10,7 +10,7 @@ import pytest
 
 from handler.roster import Roster
 from handler.settings import SettingsError
-from tests.handler.conftest import FakeContext, Pipeline, make_pipeline
+from tests.handler.conftest import FakeContext, Pipeline, PipelineFactory
 from tests.handler.videos import faceless_video, still_video
 from handler import app
 
@@ -92,12 +92,10 @@ def test_unknown_face_gives_a_header_only_csv_and_counts_it(classroom: Pipeline,
 
 
 def test_student_missing_from_table_still_gets_a_row(
-    emulator, classroom_roster: Roster, classroom_students, tmp_path: Path, datasets: Path, monkeypatch: pytest.MonkeyPatch
+    new_pipeline: PipelineFactory, classroom_roster: Roster, classroom_students, datasets: Path
 ) -> None:
     students = [s for s in classroom_students if s["name"] != "morgan_freeman"]
-    pipeline = make_pipeline(emulator, students, classroom_roster, tmp_path)
-    for name, value in pipeline.environment.items():
-        monkeypatch.setenv(name, value)
+    pipeline = new_pipeline(students, classroom_roster)
     pipeline.upload("test_7.mp4", clip(datasets, "test_7.mp4"))
     [summary] = pipeline.deliver()
     rows = pipeline.csv_rows("test_7.csv")
@@ -106,16 +104,14 @@ def test_student_missing_from_table_still_gets_a_row(
 
 
 def test_missing_roster_gets_an_error_report(
-    emulator, classroom_students, tmp_path: Path, datasets: Path, monkeypatch: pytest.MonkeyPatch
+    new_pipeline: PipelineFactory, classroom_students, datasets: Path
 ) -> None:
-    pipeline = make_pipeline(emulator, classroom_students, None, tmp_path)
-    for name, value in pipeline.environment.items():
-        monkeypatch.setenv(name, value)
+    pipeline = new_pipeline(classroom_students, None)
     pipeline.upload("test_7.mp4", clip(datasets, "test_7.mp4"))
     pipeline.deliver()
     assert pipeline.output_keys() == ["test_7.error.json"]
     assert error_report(pipeline, "test_7.error.json")["error"] == (
-        f"the roster s3://{pipeline.roster_bucket}/roster.npz does not exist; "
+        f"the roster {pipeline.config.roster_uri} does not exist; "
         "upload one built with `python -m classroom roster build`"
     )
 

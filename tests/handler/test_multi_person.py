@@ -3,11 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from classroom.emulator import Emulator
 from handler.enrol import build_roster
-from tests.handler.conftest import make_pipeline
+from tests.handler.conftest import PipelineFactory
 from tests.handler.videos import still_video
 
 STUDENTS = [
@@ -17,13 +14,8 @@ STUDENTS = [
 ]
 
 
-def test_obama_and_biden_are_both_reported_once(
-    emulator: Emulator, datasets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    roster = build_roster(datasets / "faces" / "enroll")
-    pipeline = make_pipeline(emulator, STUDENTS, roster, tmp_path)
-    for name, value in pipeline.environment.items():
-        monkeypatch.setenv(name, value)
+def test_obama_and_biden_are_both_reported_once(new_pipeline: PipelineFactory, datasets: Path, tmp_path: Path) -> None:
+    pipeline = new_pipeline(STUDENTS, build_roster(datasets / "faces" / "enroll"))
     video = still_video(tmp_path / "pair.mp4", datasets / "faces" / "photos" / "obama_and_biden.jpg", seconds=3)
     pipeline.upload("debate.mp4", video.read_bytes())
 

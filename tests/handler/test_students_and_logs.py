@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from classroom.emulator import Emulator
 from handler.students import fetch_students
-from tests.handler.conftest import Pipeline, make_pipeline
+from tests.handler.conftest import Pipeline, PipelineFactory
 
 
-def test_lookup_of_more_names_than_one_batch_holds(emulator: Emulator, tmp_path: Path) -> None:
+def test_lookup_of_more_names_than_one_batch_holds(new_pipeline: PipelineFactory) -> None:
     students = [{"id": i, "name": f"student_{i:03d}", "major": "math", "year": str(2020 + i % 4)} for i in range(250)]
-    pipeline = make_pipeline(emulator, students, None, tmp_path)
+    pipeline = new_pipeline(students, None)
     wanted = [f"student_{i:03d}" for i in range(0, 250, 2)] + ["nobody", "student_000"]  # 125 present, 1 absent, 1 twice
 
     found = fetch_students(pipeline.dynamodb, pipeline.table, wanted)
