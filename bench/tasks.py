@@ -57,7 +57,7 @@ def run_ours(video: str, roster_path: str, mode: str = "first", detection_height
         "frames_decoded": result.frames_decoded,
         "frames_sampled": result.frames_sampled,
         "faces_seen": result.faces_seen,
-        "faces_encoded": getattr(result, "faces_encoded", None),
+        "faces_encoded": result.faces_encoded,
         "timings": dict(result.timings),
     }
 

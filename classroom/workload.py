@@ -36,7 +36,6 @@ from classroom.results import (
 )
 from handler.events import error_key, output_key
 
-DEFAULT_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -52,7 +51,7 @@ class Upload:
         return output_key(self.key), error_key(self.key)
 
 
-def find_videos(folder: Path, suffixes: Sequence[str] = DEFAULT_SUFFIXES) -> list[Path]:
+def find_videos(folder: Path, suffixes: Sequence[str]) -> list[Path]:
     """The videos in a folder (not recursive), sorted, by the suffixes that trigger the stack."""
     return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name.endswith(tuple(suffixes)))
 
@@ -281,9 +280,10 @@ def workload(videos_dir: Path, expected: Path | None, stack: str, input_bucket: 
     p50/p95/max, throughput) and exits 1 if any result is wrong, missing or an error report.
     Against the local stack add --endpoint-url (printed when it starts).
     """
-    suffixes: Sequence[str] = DEFAULT_SUFFIXES
+    from infra.config import ConfigError, from_stack_file, project_defaults
+
+    suffixes: Sequence[str] = project_defaults()["videoSuffixes"].split(",")  # as Pulumi.yaml declares
     if not (input_bucket and output_bucket):
-        from infra.config import ConfigError, from_stack_file
 
         try:
             config = from_stack_file(stack)

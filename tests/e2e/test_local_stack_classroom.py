@@ -82,7 +82,7 @@ def test_a_bad_upload_gets_its_error_report_and_the_others_complete(
         shutil.copy(classroom_data / "videos" / name, videos / name)
     (videos / "broken.mp4").write_bytes(b"not a video at all\n" * 64)
     config, s3 = classroom_stack.config, classroom_stack.client("s3")
-    summary = run_workload(s3, config.input_bucket, config.output_bucket, find_videos(videos),
+    summary = run_workload(s3, config.input_bucket, config.output_bucket, find_videos(videos, config.video_suffixes),
                            load_expected(classroom_data / "expected.csv"), prefix="e2e/bad", timeout_s=240,
                            progress=False)
     verdicts = {o.video: o.verdict for o in summary.outcomes}
