@@ -10,7 +10,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import boto3
 from moto.server import ThreadedMotoServer
 
 # Credentials and region the emulator accepts; never real ones.
@@ -37,6 +39,15 @@ class Emulator:
             "AWS_REGION": self.region,
             "AWS_ENDPOINT_URL": self.endpoint_url,
         }
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for this emulator with its fake credentials (never the user's)."""
+        return boto3.session.Session(
+            aws_access_key_id=EMULATOR_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=EMULATOR_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=EMULATOR_ENVIRONMENT["AWS_SESSION_TOKEN"],
+            region_name=self.region,
+        ).client(service, endpoint_url=self.endpoint_url)
 
 
 @contextmanager

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import click
 
 from classroom.emulator import Emulator, running_emulator
@@ -84,7 +83,7 @@ class LocalStack:
     ) -> Iterator["LocalStack"]:
         """Start the emulator, provision it, start the workers; undo all of it on exit."""
         with running_emulator(port=port, region=config.region) as emulator:
-            clients = {name: _client(emulator, name) for name in ("s3", "sqs", "dynamodb")}
+            clients = {name: emulator.client(name) for name in ("s3", "sqs", "dynamodb")}
             with _provisioned(config, clients) as provisioned:
                 invoker = Invoker(
                     clients["sqs"],
@@ -94,7 +93,7 @@ class LocalStack:
                     workers=workers,
                     timeout_s=config.timeout,
                     memory_mb=config.memory_size,
-                    function_name=f"smart-classroom-{config.stack}",
+                    function_name=config.name_prefix,  # as the deployed function is named
                     region=config.region,
                     handler_path=handler_path,
                     handler_logs=handler_logs,
@@ -108,7 +107,7 @@ class LocalStack:
 
     def client(self, service: str) -> Any:
         """A boto3 client for this stack's emulator (fake credentials, never the user's)."""
-        return _client(self.emulator, service)
+        return self.emulator.client(service)
 
     def instructions(self) -> str:
         """What the user sees at start: the resources and commands ready to paste."""
@@ -148,16 +147,6 @@ def _provisioned(config: StackConfig, clients: dict[str, Any]) -> Iterator[Provi
         yield provisioned
     finally:
         deprovision(config, clients["s3"], clients["sqs"], clients["dynamodb"])
-
-
-def _client(emulator: Emulator, service: str) -> Any:
-    env = emulator.client_environment()
-    return boto3.session.Session(
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=env["AWS_SESSION_TOKEN"],
-        region_name=emulator.region,
-    ).client(service, endpoint_url=emulator.endpoint_url)
 
 
 class _AboveProgressBars(logging.StreamHandler):

@@ -30,8 +30,7 @@ class Provisioned:
 
 def queue_names(config: StackConfig) -> tuple[str, str]:
     """The invocation queue and its dead-letter queue, named after the stack."""
-    base = f"smart-classroom-{config.stack}"
-    return base + QUEUE_SUFFIX, base + DEAD_LETTER_SUFFIX
+    return config.name_prefix + QUEUE_SUFFIX, config.name_prefix + DEAD_LETTER_SUFFIX
 
 
 def notification_configuration(queue_arn: str, suffixes: tuple[str, ...]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import numpy as np
 import pytest
 
@@ -122,7 +121,7 @@ def make_pipeline(emulator: Emulator, students: list[dict[str, Any]], roster: Ro
         region=emulator.region,
         base_dir=tmp_path,
     )
-    s3, sqs, dynamodb = (boto3.client(name, endpoint_url=emulator.endpoint_url) for name in ("s3", "sqs", "dynamodb"))
+    s3, sqs, dynamodb = (emulator.client(name) for name in ("s3", "sqs", "dynamodb"))
     provisioned = provision(config, s3, sqs, dynamodb)
     if roster is None:
         s3.delete_object(Bucket=config.roster_bucket, Key=config.roster_key)
