@@ -1,6 +1,7 @@
 """`python -m classroom roster ...`: make the roster .npz the handler reads."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -14,7 +15,12 @@ OUTPUT = click.option(
 )
 
 
-def _write(roster: Roster, output: Path) -> None:
+def _write(make: Callable[[], Roster], output: Path) -> None:
+    """Build the roster, then write it: nothing is written when a photo or file is refused."""
+    try:
+        roster = make()
+    except EnrolmentError as error:
+        raise click.ClickException(str(error)) from None
     roster.save(output)
     click.echo(f"wrote {output}: {len(roster.people)} people, {len(roster.names)} encodings")
     click.echo(f"people: {', '.join(roster.people)}")
@@ -30,10 +36,7 @@ def roster() -> None:
 @OUTPUT
 def build(enroll_dir: Path, output: Path) -> None:
     """Enrol ENROLL_DIR/<person>/*.jpg: one face per photo, named after its folder."""
-    try:
-        _write(build_roster(enroll_dir), output)
-    except EnrolmentError as error:
-        raise click.ClickException(str(error)) from None
+    _write(lambda: build_roster(enroll_dir), output)
 
 
 @roster.command("import-pickle")
@@ -41,10 +44,7 @@ def build(enroll_dir: Path, output: Path) -> None:
 @OUTPUT
 def import_pickle_command(pickle_file: Path, output: Path) -> None:
     """Convert the original project's encoding.pickle (read with a restricted unpickler)."""
-    try:
-        _write(import_pickle(pickle_file), output)
-    except EnrolmentError as error:
-        raise click.ClickException(str(error)) from None
+    _write(lambda: import_pickle(pickle_file), output)
 
 
 @roster.command("show")
