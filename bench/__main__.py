@@ -61,13 +61,18 @@ def _video_info(path: Path) -> dict:
     return info
 
 
-def _run_child(args: list[str], cpu: int) -> tuple[dict, float]:
-    """`python -m bench.child ...` in a fresh process pinned to `cpu`; its JSON and wall time."""
+def _run_child(args: list[str], cpu: int | None) -> tuple[dict, float]:
+    """`python -m bench.child ...` in a fresh process pinned to `cpu` (None: every CPU, with
+    the numeric libraries' own defaults); its JSON and wall time."""
     started = time.perf_counter()
+    env = child_environment()
+    if cpu is None:
+        for name in ONE_THREAD_ENVIRONMENT:
+            env.pop(name, None)
     done = subprocess.run(
         [sys.executable, "-m", "bench.child", *args],
-        env=child_environment(), cwd=REPO_ROOT, capture_output=True, text=True,
-        preexec_fn=lambda: os.sched_setaffinity(0, {cpu}),
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True,
+        preexec_fn=None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu})),
     )
     wall = time.perf_counter() - started
     if done.returncode != 0:
@@ -82,6 +87,14 @@ def _pool(cpu: int):
     from bench.tasks import init_worker
 
     return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker, initargs=(cpu,))
+
+
+def _default_settings() -> dict:
+    from dataclasses import asdict
+
+    from handler.settings import RecognitionSettings
+
+    return asdict(RecognitionSettings())
 
 
 def _median(values):
@@ -102,17 +115,23 @@ def _median(values):
               help="Repetitions of `all` mode on the long video (in one fresh process).")
 @click.option("--skip-baseline", is_flag=True, help="Do not run the original algorithm (no ffmpeg needed).")
 @click.option("--skip-long", is_flag=True, help="Do not build or run the long video.")
+@click.option("--classroom-repeat", type=click.IntRange(1), default=3, show_default=True,
+              help="Repetitions of the 60 s classroom of 30 people (in one fresh process, every CPU).")
+@click.option("--skip-classroom", is_flag=True, help="Do not build or run the classroom.")
 @click.option("--quick", is_flag=True,
               help=f"Smoke-test size: one short clip ({QUICK_VIDEO}), a 6-second long video, one repetition.")
 @click.option("--profile", is_flag=True, help="Also cProfile `first` mode on each clip and `all` mode on the long video.")
 @click.option("--cpu", type=int, default=None, help="CPU to pin the timed parts to [default: the highest allowed].")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=BUILD_DIR / "results.json", show_default=True, help="Where to write the results.")
-def main(videos_dir, only, repeat, baseline_repeat, long_repeat, skip_baseline, skip_long, quick, profile, cpu, json_path):
-    """Time the handler against the original algorithm, the floor, a long video and a cold start.
+def main(videos_dir, only, repeat, baseline_repeat, long_repeat, classroom_repeat, skip_classroom, skip_baseline,
+         skip_long, quick, profile, cpu, json_path):
+    """Time the handler against the original algorithm, the floor, a long video, a classroom
+    of 30 people and a cold start.
 
-    Everything timed runs pinned to one CPU with single-threaded numeric libraries. The
-    original algorithm needs ffmpeg: run `sh bench/setup.sh` once (apt-get install ffmpeg).
+    Everything timed runs pinned to one CPU with single-threaded numeric libraries, except
+    the classroom, which uses every CPU as the function does. The original algorithm needs
+    ffmpeg: run `sh setup-system.sh` once (apt-get install ffmpeg).
     """
     started = time.perf_counter()
     os.environ.update(ONE_THREAD_ENVIRONMENT)
@@ -123,7 +142,7 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, skip_baseline, 
     if not names:
         raise click.ClickException(f"no test_*.mp4 videos in {videos_dir}")
     if quick:
-        repeat = baseline_repeat = long_repeat = 1
+        repeat = baseline_repeat = long_repeat = classroom_repeat = 1
     baseline_repeat = 0 if skip_baseline else min(baseline_repeat, repeat)
     if baseline_repeat:
         from bench.baseline import FfmpegMissing, ffmpeg_path
@@ -142,8 +161,8 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, skip_baseline, 
         },
         "settings": {
             "repeat": repeat, "baseline_repeat": baseline_repeat, "long_repeat": long_repeat, "quick": quick, "datasets": str(datasets),
-            "videos_dir": str(videos_dir), "mode_compared": "first", "detection_height": 480,
-            "frames_per_second": 2.0, "tolerance": 0.6, "one_core": True,
+            "videos_dir": str(videos_dir), "mode_compared": "first", "recognition": _default_settings(),
+            "one_core": True, "classroom_repeat": classroom_repeat,
             "thread_environment": ONE_THREAD_ENVIRONMENT,
         },
     }
@@ -156,6 +175,11 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, skip_baseline, 
 
         log("long video: building or reusing the cached one")
         long_path, answer = long_video.build(datasets, quick=quick, log=log)
+    classroom_files = None
+    if not skip_classroom:
+        from bench import classroom
+
+        classroom_files = classroom.build(datasets, quick=quick, log=log)
 
     ours_pool, base_pool = _pool(cpu), (_pool(cpu) if baseline_repeat else None)
     try:
@@ -242,14 +266,14 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, skip_baseline, 
             ["long", "--video", str(long_path), "--roster", rosters["combined"], "--repeat", str(long_repeat)], cpu
         )
         last = out["runs"][-1]
-        found = [s["name"] for s in last["sightings"]]
+        found = [s["name"] for s in last["present"]]
         processing = _median([run["seconds"] for run in out["runs"]])
         results["long_video"] = {
             "path": str(long_path), "seconds": answer["seconds"], "width": answer["width"],
             "height": answer["height"], "fps": answer["fps"], "fourcc": answer["fourcc"],
             "frames_per_second": 2.0, "required": answer["required"], "allowed": answer["allowed"],
-            "found": found, "sightings": last["sightings"],
-            "answers_stable": len({tuple(sorted(s["name"] for s in run["sightings"])) for run in out["runs"]}) == 1,
+            "found": found, "present": last["present"],
+            "answers_stable": len({tuple(sorted(s["name"] for s in run["present"])) for run in out["runs"]}) == 1,
             **score(found, answer),
             "processing_seconds": processing, "runs_seconds": [run["seconds"] for run in out["runs"]],
             "realtime_factor": answer["seconds"] / processing,
@@ -257,6 +281,28 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, skip_baseline, 
                                     "faces_encoded", "timings")},
             "load_seconds": out["load_seconds"], "max_rss_mb": out["max_rss_mb"],
             "max_rss_mb_after_load": out["max_rss_mb_after_load"],
+        }
+
+    if classroom_files is not None:
+        from bench.classroom import judge
+
+        video, truth, roster = classroom_files
+        log(f"classroom: `all` mode x{classroom_repeat} in a fresh process on every CPU")
+        out, _wall = _run_child(["long", "--video", str(video), "--roster", str(roster),
+                                 "--repeat", str(classroom_repeat)], None)
+        processing = _median([run["seconds"] for run in out["runs"]])
+        last = out["runs"][-1]
+        judged = [judge(truth, run["present"]) for run in out["runs"]]
+        results["classroom"] = {
+            "path": str(video), "seconds": last["video_seconds"], "cpus": len(out["affinity"]),
+            "processing_seconds": processing, "runs_seconds": [run["seconds"] for run in out["runs"]],
+            "realtime_factor": last["video_seconds"] / processing,
+            "score": judged[-1], "recall_required_min": min(j["recall_required"] for j in judged),
+            "wrong_names_any": sorted({n for j in judged for n in j["wrong_names"]}),
+            "present": last["present"],
+            **{k: last[k] for k in ("frames_decoded", "frames_sampled", "faces_seen", "faces_unrecognised",
+                                    "faces_encoded", "full_scans", "region_scans", "timings")},
+            "load_seconds": out["load_seconds"], "max_rss_mb": out["max_rss_mb"],
         }
 
     log(f"cold start: {repeat} fresh process(es)")

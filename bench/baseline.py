@@ -33,7 +33,7 @@ class FfmpegMissing(RuntimeError):
     """ffmpeg is not on PATH: run the benchmark's setup step."""
 
 
-SETUP_HINT = "ffmpeg is not installed: run `sh bench/setup.sh` (apt-get install -y ffmpeg) first"
+SETUP_HINT = "ffmpeg is not installed: run `sh setup-system.sh` (apt-get install -y ffmpeg) first"
 
 
 def ffmpeg_path() -> str:

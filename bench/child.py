@@ -34,7 +34,7 @@ def _max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
 
 
-def cold_start(roster: str, detection_height: int) -> dict:
+def cold_start(roster: str) -> dict:
     """Import the Lambda module, load the roster file, load the models: each part timed."""
     entry = "handler.app"
     t0 = time.perf_counter()
@@ -46,7 +46,7 @@ def cold_start(roster: str, detection_height: int) -> dict:
     t2 = time.perf_counter()
     from handler.faces import face_finder
 
-    face_finder(detection_height)
+    face_finder()
     t3 = time.perf_counter()
     return {
         "entry": entry,
@@ -60,58 +60,55 @@ def cold_start(roster: str, detection_height: int) -> dict:
     }
 
 
-def long_video(video: str, roster: str, repeat: int, detection_height: int, fps: float) -> dict:
-    """Load everything (timed apart), then `all` mode on the long video `repeat` times."""
-    import cv2
+def long_video(video: str, roster: str, repeat: int) -> dict:
+    """Load everything (timed apart), then `all` mode with the default settings `repeat` times.
 
-    cv2.setNumThreads(1)
+    Uses every CPU this process may run on (the parent pins it, or not).
+    """
     t0 = time.perf_counter()
     from handler.faces import face_finder
-    from handler.recognition import RecognitionOptions, recognise_video
+    from handler.recognition import recognise_video
     from handler.roster import Roster
+    from handler.settings import RecognitionSettings
 
     loaded = Roster.load(roster)
-    face_finder(detection_height)
+    face_finder()
     ready = time.perf_counter() - t0
     rss_ready = _max_rss_mb()
-    options = RecognitionOptions(mode="all", frames_per_second=fps, detection_height=detection_height)
     runs = []
     for _ in range(repeat):
         started = time.perf_counter()
-        result = recognise_video(video, loaded, options)
+        result = recognise_video(video, loaded, RecognitionSettings(mode="all"))
         runs.append({
             "seconds": time.perf_counter() - started,
-            "sightings": [
-                {"name": s.name, "first_seen_seconds": s.first_seen_seconds, "distance": s.distance}
-                for s in result.sightings
+            "present": [
+                {"name": p.name, "first_seen_seconds": p.first_seen_seconds, "last_seen_seconds": p.last_seen_seconds,
+                 "seconds_present": p.seconds_present, "distance": p.distance}
+                for p in result.present
             ],
-            "frames_decoded": result.frames_decoded,
-            "frames_sampled": result.frames_sampled,
-            "faces_seen": result.faces_seen,
-            "faces_unrecognised": result.faces_unrecognised,
-            "faces_encoded": getattr(result, "faces_encoded", None),
-            "timings": dict(result.timings),
+            "video_seconds": result.seconds,
+            **{key: getattr(result, key) for key in (
+                "frames_decoded", "frames_sampled", "faces_seen", "faces_unrecognised", "faces_encoded",
+                "full_scans", "region_scans", "timings")},
         })
     return {"load_seconds": ready, "max_rss_mb_after_load": rss_ready, "max_rss_mb": _max_rss_mb(), "runs": runs}
 
 
-def profile(runs: list[tuple[str, str]], roster: str, detection_height: int, top: int) -> dict:
+def profile(runs: list[tuple[str, str]], roster: str, top: int) -> dict:
     """cProfile of warm runs (models loaded first): the functions with the most own time."""
     import cProfile
     import pstats
 
-    import cv2
-
-    cv2.setNumThreads(1)
     from handler.faces import face_finder
-    from handler.recognition import RecognitionOptions, recognise_video
+    from handler.recognition import recognise_video
     from handler.roster import Roster
+    from handler.settings import RecognitionSettings
 
     loaded = Roster.load(roster)
-    face_finder(detection_height)
+    face_finder()
     out = {}
     for mode, video in runs:
-        options = RecognitionOptions(mode=mode, detection_height=detection_height)
+        options = RecognitionSettings(mode=mode)  # type: ignore[arg-type]
         recognise_video(video, loaded, options)  # warm the decoder paths
         profiler = cProfile.Profile()
         started = time.perf_counter()
@@ -134,25 +131,21 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     cold = sub.add_parser("coldstart")
     cold.add_argument("--roster", required=True)
-    cold.add_argument("--detection-height", type=int, default=480)
     long = sub.add_parser("long")
     long.add_argument("--video", required=True)
     long.add_argument("--roster", required=True)
     long.add_argument("--repeat", type=int, default=1)
-    long.add_argument("--detection-height", type=int, default=480)
-    long.add_argument("--fps", type=float, default=2.0)
     prof = sub.add_parser("profile")
     prof.add_argument("--run", action="append", nargs=2, metavar=("MODE", "VIDEO"), required=True)
     prof.add_argument("--roster", required=True)
-    prof.add_argument("--detection-height", type=int, default=480)
     prof.add_argument("--top", type=int, default=12)
     args = parser.parse_args(argv)
     if args.command == "coldstart":
-        result = cold_start(args.roster, args.detection_height)
+        result = cold_start(args.roster)
     elif args.command == "long":
-        result = long_video(args.video, args.roster, args.repeat, args.detection_height, args.fps)
+        result = long_video(args.video, args.roster, args.repeat)
     else:
-        result = profile([tuple(r) for r in args.run], args.roster, args.detection_height, args.top)
+        result = profile([tuple(r) for r in args.run], args.roster, args.top)
     result["affinity"] = sorted(os.sched_getaffinity(0))
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")

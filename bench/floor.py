@@ -1,8 +1,9 @@
 """The floor: the least work that can answer a video, with our detector at our resolution.
 
 For one video: decode sequentially from frame 0 up to the first frame that holds the
-expected person's face (found beforehand, untimed), one face detection on that frame at
-the detection height we use, and one encoding of one face. Nothing can answer the video
+expected person's face (found beforehand, untimed), one face detection on that frame (the
+cheap pass `first` mode starts with: faces of at least 15 % of the frame height), and one
+encoding of one face. Nothing can answer the video
 with less work using the same models, so `ours / floor` is the overhead of everything
 else (sampling, seeking, extra detections and encodings, matching, bookkeeping).
 """
@@ -29,48 +30,47 @@ def first_answering_frame(video: Path, finder, roster, expected: str | None, tol
 
     With `expected` None: the first frame in which any face is found.
     """
-    import cv2
+    import av
 
-    capture = cv2.VideoCapture(str(video))
-    try:
-        index = 0
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                return None
-            boxes = finder.locate(frame)
+    with av.open(str(video)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            gray = frame.to_ndarray(format="gray")
+            boxes = finder.scan(gray, _coarse_px(gray))
             if boxes:
                 if expected is None:
                     return index
-                encodings = finder.encode(frame, boxes)
+                encodings = finder.encode(frame.to_ndarray(format="rgb24"), boxes)
                 for match in roster.match(encodings, tolerance):
                     if match is not None and match.name == expected:
                         return index
-            index += 1
-    finally:
-        capture.release()
+    return None
+
+
+def _coarse_px(gray: np.ndarray) -> float:
+    from handler.recognition import COARSE_FACE_SHARE
+
+    return gray.shape[0] * COARSE_FACE_SHARE
 
 
 def measure(video: Path, frame_index: int, finder) -> FloorResult:
     """Time: open, decode frames 0..frame_index (convert only the last), one locate, one encode."""
-    import cv2
+    import av
 
     start = time.perf_counter()
-    capture = cv2.VideoCapture(str(video))
-    for _ in range(frame_index):
-        if not capture.grab():
+    with av.open(str(video)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index == frame_index:
+                break
+        else:
             raise RuntimeError(f"{video}: ended before frame {frame_index}")
-    ok, frame = capture.read()
-    if not ok:
-        raise RuntimeError(f"{video}: cannot read frame {frame_index}")
-    decoded = time.perf_counter()
-    boxes = finder.locate(frame)
-    located = time.perf_counter()
-    if not boxes:
-        raise RuntimeError(f"{video}: no face at frame {frame_index} on the timed pass")
-    encoding: np.ndarray = finder.encode(frame, boxes[:1])
-    encoded = time.perf_counter()
-    capture.release()
+        gray = frame.to_ndarray(format="gray")
+        decoded = time.perf_counter()
+        boxes = finder.scan(gray, _coarse_px(gray))
+        located = time.perf_counter()
+        if not boxes:
+            raise RuntimeError(f"{video}: no face at frame {frame_index} on the timed pass")
+        encoding: np.ndarray = finder.encode(frame.to_ndarray(format="rgb24"), boxes[:1])
+        encoded = time.perf_counter()
     assert encoding.shape == (1, 128)
     return FloorResult(
         frame_index,

@@ -6,13 +6,14 @@ import statistics
 from pathlib import Path
 
 TARGETS = {
-    "speedup": 5.0,  # first mode vs the original, median, at least
+    "speedup": 6.0,  # first mode vs the original, median, at least
     "floor_ratio": 1.5,  # ours / floor, median, at most
     "recall": 1.0,
     "precision": 1.0,
     "realtime": 20.0,  # video seconds per processing second, at least
     "cold_start_seconds": 1.0,  # at most
     "peak_memory_mb": 1536.0,  # 1.5 GB, at most
+    "classroom_realtime": 10.0,  # the 60 s classroom of 30 people, every CPU, at least
 }
 
 
@@ -26,6 +27,7 @@ def targets(results: dict) -> list[dict]:
     s = results.get("summary", {})
     lv = results.get("long_video", {})
     cs = results.get("cold_start", {})
+    cr = results.get("classroom", {})
     rows = [
         ("first mode vs original (median speed-up)", f">= {TARGETS['speedup']:g}x", s.get("median_speedup"),
          lambda v: v >= TARGETS["speedup"], "{:.1f}x"),
@@ -40,6 +42,14 @@ def targets(results: dict) -> list[dict]:
         ("cold start (import + roster + models)", f"<= {TARGETS['cold_start_seconds']:g} s",
          cs.get("total_seconds"), lambda v: v <= TARGETS["cold_start_seconds"], "{:.2f} s"),
         ("peak memory, long video (max RSS)", "<= 1.5 GB", lv.get("max_rss_mb"),
+         lambda v: v <= TARGETS["peak_memory_mb"], "{:.0f} MB"),
+        ("classroom: students >= 40 px found (worst run)", "100%", cr.get("recall_required_min"),
+         lambda v: v >= 1.0, "{:.0%}"),
+        ("classroom: wrong names (any run)", "none", None if not cr else len(cr["wrong_names_any"]),
+         lambda v: v == 0, "{}"),
+        ("classroom real-time factor (every CPU)", f">= {TARGETS['classroom_realtime']:g}x",
+         cr.get("realtime_factor"), lambda v: v >= TARGETS["classroom_realtime"], "{:.1f}x"),
+        ("peak memory, classroom (max RSS)", "<= 1.5 GB", cr.get("max_rss_mb"),
          lambda v: v <= TARGETS["peak_memory_mb"], "{:.0f} MB"),
     ]
     out = []
@@ -96,7 +106,7 @@ def table(results: dict) -> str:
         lines += [
             "",
             f"3. Long video: {lv['seconds']:g} s, {lv['width']}x{lv['height']}, {lv['fps']} fps ({lv['fourcc']}), "
-            f"`all` mode at {lv['frames_per_second']:g} sampled frames/s",
+            f"`all` mode, default settings, one core",
             f"   processing {_s(lv['processing_seconds'])} s (median of {len(lv['runs_seconds'])}) -> "
             f"real-time factor {lv['realtime_factor']:.1f}x; "
             f"recall {lv['recall']:.0%} ({len(lv['required']) - len(lv['missed'])}/{len(lv['required'])}), "
@@ -105,6 +115,24 @@ def table(results: dict) -> str:
             f"{lv['faces_seen']}, encoded {lv['faces_encoded']}; time split {lv['timings']}",
             f"   found {lv['found']}; missed {lv['missed'] or 'none'}; "
             f"false positives {lv['false_positives'] or 'none'}; brief (<2 s) found {lv['brief_found'] or 'none'}",
+        ]
+    cr = results.get("classroom")
+    if cr:
+        sc = cr["score"]
+        bands = ", ".join(f"{band} {b['found']}/{b['students']}" for band, b in sc["bands"].items())
+        lines += [
+            "",
+            f"5. Classroom: {cr['seconds']:.0f} s, 1920x1080 H.264, 30 people (11 students, 19 strangers, faces 32-90 px),"
+            f" `all` mode, default settings, {cr['cpus']} CPUs",
+            f"   processing {_s(cr['processing_seconds'])} s (median of {len(cr['runs_seconds'])}) -> "
+            f"real-time factor {cr['realtime_factor']:.1f}x; students >= 40 px found "
+            f"{len(sc['found_required'])}/{len(sc['required'])} (worst run {cr['recall_required_min']:.0%}); "
+            f"wrong names {cr['wrong_names_any'] or 'none'}",
+            f"   students found by face height: {bands}; presence error (first/last seen) at most "
+            f"{sc['presence_error_max_seconds']} s",
+            f"   frames decoded {cr['frames_decoded']}, sampled {cr['frames_sampled']}; faces followed {cr['faces_seen']}, "
+            f"encoded {cr['faces_encoded']}; full scans {cr['full_scans']}, region scans {cr['region_scans']}",
+            f"   time split {cr['timings']}; peak memory {cr['max_rss_mb']:.0f} MB",
         ]
     cs = results.get("cold_start")
     if cs:

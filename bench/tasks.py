@@ -30,25 +30,26 @@ def _roster(path: str):
     return import_pickle(path) if path.endswith(".pickle") else Roster.load(path)
 
 
-def warm_ours(roster_path: str, video: str, detection_height: int = 480) -> float:
+def warm_ours(roster_path: str, video: str) -> float:
     """Import the handler, load the models and the roster, run one video untimed."""
     started = time.perf_counter()
     from handler.faces import face_finder
-    from handler.recognition import RecognitionOptions, recognise_video
+    from handler.recognition import recognise_video
+    from handler.settings import RecognitionSettings
 
-    face_finder(detection_height)
-    recognise_video(video, _roster(roster_path), RecognitionOptions(mode="first", detection_height=detection_height))
+    face_finder()
+    recognise_video(video, _roster(roster_path), RecognitionSettings(mode="first"))
     return time.perf_counter() - started
 
 
-def run_ours(video: str, roster_path: str, mode: str = "first", detection_height: int = 480) -> dict:
-    """One timed `recognise_video` call with a warm finder and roster."""
-    from handler.recognition import RecognitionOptions, recognise_video
+def run_ours(video: str, roster_path: str, mode: str = "first") -> dict:
+    """One timed `recognise_video` call with a warm finder and roster, default settings."""
+    from handler.recognition import recognise_video
+    from handler.settings import RecognitionSettings
 
     roster = _roster(roster_path)
-    options = RecognitionOptions(mode=mode, detection_height=detection_height)
     started = time.perf_counter()
-    result = recognise_video(video, roster, options)
+    result = recognise_video(video, roster, RecognitionSettings(mode=mode))
     seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
@@ -62,20 +63,20 @@ def run_ours(video: str, roster_path: str, mode: str = "first", detection_height
     }
 
 
-def floor_frame(video: str, roster_path: str, expected: str | None, detection_height: int = 480) -> int | None:
+def floor_frame(video: str, roster_path: str, expected: str | None) -> int | None:
     """Untimed: the first frame in which our finder sees the expected person."""
     from bench.floor import first_answering_frame
     from handler.faces import face_finder
 
-    return first_answering_frame(Path(video), face_finder(detection_height), _roster(roster_path), expected)
+    return first_answering_frame(Path(video), face_finder(), _roster(roster_path), expected)
 
 
-def run_floor(video: str, frame_index: int, detection_height: int = 480) -> dict:
-    """One timed floor measurement (decode to the frame, one locate, one encode)."""
+def run_floor(video: str, frame_index: int) -> dict:
+    """One timed floor measurement (decode to the frame, one detection, one encode)."""
     from bench.floor import measure
     from handler.faces import face_finder
 
-    result = measure(Path(video), frame_index, face_finder(detection_height))
+    result = measure(Path(video), frame_index, face_finder())
     return {"seconds": result.seconds, "frame_index": result.frame_index, "timings": result.timings}
 
 

@@ -5,3 +5,7 @@ import os
 # video's fate itself, in one JSON line. Set before cv2 is first imported.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+# dlib's encoder calls OpenBLAS for small matrices: its own threads gain ~10 % alone and,
+# beside the detection threads and the decoder, spin against them (20× slower measured).
+# Set before numpy or dlib load OpenBLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

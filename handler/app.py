@@ -20,12 +20,12 @@ from botocore.exceptions import ClientError
 from handler.events import BadRecord, S3Location, error_key, output_key, records, video_location
 from handler.faces import face_finder
 from handler.logs import log_json
-from handler.recognition import Recognition, RecognitionOptions, recognise_video
+from handler.recognition import Recognition, recognise_video
 from handler.report import attendance_csv, error_report
 from handler.roster import Roster, RosterCache, RosterError
 from handler.settings import Settings, load_settings
 from handler.students import fetch_students
-from handler.video import UnreadableVideo
+from handler.frames import UnreadableVideo
 
 _roster_cache = RosterCache()
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchBucket", "404"}
@@ -83,19 +83,13 @@ def _download(video: S3Location, folder: Path) -> Path:
 
 
 def _recognise(video: S3Location, settings: Settings, roster: Roster, timings: dict[str, float]) -> Recognition:
-    options = RecognitionOptions(
-        mode=settings.mode,  # type: ignore[arg-type]
-        frames_per_second=settings.frames_per_second,
-        tolerance=settings.match_tolerance,
-        detection_height=settings.detection_height,
-    )
     with tempfile.TemporaryDirectory(prefix="smart-classroom-") as folder:  # removed whatever happens
         tick = time.perf_counter()
         path = _download(video, Path(folder))
         timings["download"] = time.perf_counter() - tick
         tick = time.perf_counter()
         try:
-            recognition = recognise_video(path, roster, options, face_finder(settings.detection_height))
+            recognition = recognise_video(path, roster, settings.recognition, face_finder())
         except UnreadableVideo as error:
             raise VideoRejected(f"the file cannot be read as a video: {error}") from None
         timings["decode_detect"] = time.perf_counter() - tick
@@ -126,7 +120,7 @@ def process_video(video: S3Location, settings: Settings, request_id: str | None)
     timings["lookup"] = time.perf_counter() - tick
     missing = [name for name in recognition.names if name not in found]
     tick = time.perf_counter()
-    _put(settings.output_bucket, output_key(video.key), attendance_csv(recognition.sightings, found), "text/csv; charset=utf-8")
+    _put(settings.output_bucket, output_key(video.key), attendance_csv(recognition.present, found), "text/csv; charset=utf-8")
     timings["upload"] = time.perf_counter() - tick
 
     summary.update(
@@ -138,7 +132,11 @@ def process_video(video: S3Location, settings: Settings, request_id: str | None)
         faces_seen=recognition.faces_seen,
         faces_unrecognised=recognition.faces_unrecognised,
         faces_encoded=recognition.faces_encoded,
+        full_scans=recognition.full_scans,
+        region_scans=recognition.region_scans,
+        video_seconds=recognition.seconds,
     )
+    timings.update({f"recognition_{stage}": seconds for stage, seconds in recognition.timings.items()})
     warnings = [f"{name} was recognised but is not in table {settings.students_table}" for name in missing]
     if warnings:
         summary["warnings"] = warnings

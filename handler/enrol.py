@@ -14,7 +14,6 @@ from handler.roster import ENCODING_SIZE, Roster, RosterError
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 # Photos are enrolled once, offline: detect at full size with one upsampling, so small faces count.
-ENROL_DETECTION_HEIGHT = 4320
 ENROL_UPSAMPLE = 1
 
 
@@ -28,7 +27,7 @@ def _photos(person_dir: Path) -> list[Path]:
 
 def encode_photo(photo: Path, finder: FaceFinder | None = None) -> np.ndarray:
     """The one face in a photo; a photo with none or several is refused, naming the photo."""
-    finder = finder or face_finder(ENROL_DETECTION_HEIGHT)
+    finder = finder or face_finder()
     image = cv2.imread(str(photo), cv2.IMREAD_COLOR)
     if image is None:
         raise EnrolmentError(f"{photo}: not an image that can be read")
@@ -36,7 +35,7 @@ def encode_photo(photo: Path, finder: FaceFinder | None = None) -> np.ndarray:
     if len(boxes) != 1:
         found = "no face" if not boxes else f"{len(boxes)} faces"
         raise EnrolmentError(f"{photo}: {found} found; each enrolment photo must show exactly one face")
-    return finder.encode(image, boxes)[0]
+    return finder.encode(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), boxes)[0]
 
 
 def build_roster(folder: str | os.PathLike[str]) -> Roster:

@@ -1,155 +1,192 @@
-"""A video file + a roster → who appears in it, in order of first appearance. No AWS here."""
+"""A video file + a roster → who was present, from when to when. No AWS here.
+
+    frames (sampled by timestamp, decoded in a thread of their own)
+      → look: the whole frame, or only the regions that changed (tracking.ChangeWatch)
+      → boxes (faces.FaceFinder: grey HOG at the scale of the smallest face, on every core)
+      → tracks (tracking.Tracker: the same face from sample to sample, without re-encoding)
+      → identities (identity: a few encodings per track, a name only on evidence)
+      → presence per student (presence: first seen, last seen, seconds present)
+"""
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
 
-from handler.faces import Box, FaceFinder, face_finder
-from handler.roster import Match, Roster
-from handler.video import DecodeStats, check_complete, sample_frames
+from handler.faces import FaceFinder, face_finder
+from handler.frames import DecodeStats, Frame, check_complete, sample_frames
+from handler.identity import Vote
+from handler.presence import NamedTrack, Presence, presence
+from handler.roster import Roster
+from handler.settings import RecognitionSettings
+from handler.tracking import ChangeWatch, Track, Tracker
 
-Mode = Literal["all", "first"]
-# Two boxes in consecutive sampled frames this much overlapping are taken to be one face.
-SAME_FACE_IOU = 0.5
-# An unrecognised face is encoded again after this many sampled frames.
-RECHECK_UNKNOWN = 4
-
-
-@dataclass(frozen=True)
-class RecognitionOptions:
-    """How to look at a video; mirrors the handler's settings."""
-
-    mode: Mode = "all"
-    frames_per_second: float = 2.0
-    tolerance: float = 0.6
-    detection_height: int = 480
-
-
-@dataclass(frozen=True)
-class Sighting:
-    """A recognised person: when first seen, and the closest match distance over the video."""
-
-    name: str
-    first_seen_seconds: float
-    distance: float
+COARSE_FACE_SHARE = 0.15
+"""`first` mode looks for faces at least this share of the frame height first (a cheap
+pass, ~35 ms at 1080p): a close-up is named without the expensive small-face scan."""
+PREFETCH_FRAMES = 3
 
 
 @dataclass
 class Recognition:
     """What one video held, and what it cost to find out."""
 
-    sightings: list[Sighting] = field(default_factory=list)
+    present: list[Presence] = field(default_factory=list)
     frames_decoded: int = 0
     frames_sampled: int = 0
-    faces_seen: int = 0
-    faces_unrecognised: int = 0
+    faces_seen: int = 0  # faces followed (tracks)
+    faces_unrecognised: int = 0  # tracks that earned no name
     faces_encoded: int = 0
+    full_scans: int = 0
+    region_scans: int = 0
+    seconds: float = 0.0  # the video's length, from its last decoded frame
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
-        return [s.name for s in self.sightings]
+        return [p.name for p in self.present]
 
 
-def overlap(a: Box, b: Box) -> float:
-    """Intersection over union of two (top, right, bottom, left) boxes."""
-    top, bottom = max(a[0], b[0]), min(a[2], b[2])
-    left, right = max(a[3], b[3]), min(a[1], b[1])
-    inter = max(0, bottom - top) * max(0, right - left)
-    area = lambda box: (box[2] - box[0]) * (box[1] - box[3])  # noqa: E731
-    union = area(a) + area(b) - inter
-    return inter / union if union > 0 else 0.0
+def prefetched(frames: Iterator[Frame], depth: int = PREFETCH_FRAMES) -> Iterator[Frame]:
+    """Decode in a thread of its own (FFmpeg releases the GIL) while faces are found in this one.
 
-
-@dataclass(frozen=True)
-class Track:
-    """A face of the previous sampled frame: where, who (None: nobody enrolled), when encoded."""
-
-    box: Box
-    match: Match | None
-    encoded_at: int  # number of the sampled frame in which it was last encoded
-
-
-def follow(box: Box, tracks: list[Track], sample: int) -> Track | None:
-    """The track this box continues, if its identity can be reused without encoding again.
-
-    A face overlapping one of the previous sampled frame is the same face. An unrecognised
-    face is encoded again every RECHECK_UNKNOWN samples, as it may turn towards the camera.
+    Errors of the decoder come out here, in order; stopping early stops the decoder.
     """
-    best = max(tracks, key=lambda track: overlap(box, track.box), default=None)
-    if best is None or overlap(box, best.box) < SAME_FACE_IOU:
-        return None
-    if best.match is None and sample - best.encoded_at >= RECHECK_UNKNOWN:
-        return None
-    return best
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                while not stop.is_set():
+                    try:
+                        slots.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(done)
+        except BaseException as error:  # handed to the consumer, raised there
+            slots.put(error)
+
+    thread = threading.Thread(target=produce, name="decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+        close = getattr(frames, "close", None)
+        if close:
+            close()
 
 
-class _Attendance:
-    """First sighting and best distance per person, in order of first appearance."""
+class _Clock:
+    """Seconds spent per stage."""
 
     def __init__(self) -> None:
-        self._first: dict[str, float] = {}
-        self._best: dict[str, float] = {}
+        self.spent: dict[str, float] = {}
 
-    def add(self, match: Match, seconds: float) -> None:
-        self._first.setdefault(match.name, seconds)
-        self._best[match.name] = min(match.distance, self._best.get(match.name, match.distance))
-
-    def __len__(self) -> int:
-        return len(self._first)
-
-    def sightings(self) -> list[Sighting]:
-        return [Sighting(name, round(seconds, 3), round(self._best[name], 4)) for name, seconds in self._first.items()]
+    def add(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.spent[stage] = self.spent.get(stage, 0.0) + now - since
+        return now
 
 
 def recognise_video(
     path: str | os.PathLike[str],
     roster: Roster,
-    options: RecognitionOptions = RecognitionOptions(),
+    settings: RecognitionSettings = RecognitionSettings(),
     finder: FaceFinder | None = None,
 ) -> Recognition:
-    """Sample frames, find faces, match them to the roster by the closest encoding.
+    """Follow every face of the video and name the ones the roster knows, on evidence.
 
-    A face that overlaps a face of the previous sampled frame is taken to be the same face and
-    is not encoded again (see `follow`): encoding (~0.15 s a face) is the dearest step.
-    In `first` mode the video is read only up to the first recognised face.
-    Raises handler.video.UnreadableVideo for a file that is not a complete video.
+    In `first` mode the video is read only until the first student is named.
+    Raises handler.frames.UnreadableVideo for a file that is not a complete video.
     """
-    finder = finder or face_finder(options.detection_height)
+    finder = finder or face_finder()
     result = Recognition()
-    attendance = _Attendance()
     stats = DecodeStats()
-    tracks: list[Track] = []
-    started = time.perf_counter()
-    finding = 0.0
-    for sample, frame in enumerate(sample_frames(path, options.frames_per_second, stats)):
-        tick = time.perf_counter()
-        boxes = finder.locate(frame.image)
-        result.faces_seen += len(boxes)
-        followed = [follow(box, tracks, sample) for box in boxes]
-        fresh = [i for i, track in enumerate(followed) if track is None]
-        encoded = roster.match(finder.encode(frame.image, [boxes[i] for i in fresh]), options.tolerance) if fresh else []
-        result.faces_encoded += len(fresh)
-        by_index = dict(zip(fresh, encoded))
-        tracks = [
-            Track(box, by_index[i], sample) if track is None else Track(box, track.match, track.encoded_at)
-            for i, (box, track) in enumerate(zip(boxes, followed))
-        ]
-        for track in tracks:
-            if track.match is None:
-                result.faces_unrecognised += 1
+    watch = ChangeWatch(settings.full_scan_seconds)
+    tracker = Tracker()
+    clock = _Clock()
+    first_mode = settings.mode == "first"
+    started = tick = time.perf_counter()
+    for frame in prefetched(sample_frames(path, settings.frames_per_second, stats)):
+        tick = clock.add("decode_wait", tick)
+        height = frame.gray.shape[0]
+        min_face_px = settings.min_face_px(height)
+        look = watch.look(frame.gray, frame.seconds)
+        if look.full and first_mode and not result.full_scans:
+            # A close-up is named from the cheap pass; the small faces wait for the next sample.
+            boxes = finder.scan(frame.gray, max(min_face_px, COARSE_FACE_SHARE * height))
+            if boxes:
+                watch.request_full()
             else:
-                attendance.add(track.match, frame.seconds)
-        finding += time.perf_counter() - tick
-        if options.mode == "first" and len(attendance):
+                boxes = finder.scan(frame.gray, min_face_px)
+            result.full_scans += 1
+        elif look.full:
+            boxes = finder.scan(frame.gray, min_face_px)
+            result.full_scans += 1
+        else:
+            regions = look.regions([t.box for t in tracker.live])
+            boxes = finder.scan_regions(frame.gray, regions, min_face_px)
+            result.region_scans += len(regions)
+        on_screen = tracker.update(look, boxes, frame.seconds, lambda lost: finder.refind(frame.gray, lost))
+        tick = clock.add("detect", tick)
+        named = _encode_due(on_screen, frame, roster, finder, settings, result)
+        tick = clock.add("encode", tick)
+        if first_mode and named:
             break
     else:
         check_complete(stats)
-    result.sightings = attendance.sightings()
+    result.present = presence(_named(tracker.tracks), 1.0 / settings.frames_per_second)
     result.frames_decoded = stats.frames_decoded
     result.frames_sampled = stats.frames_sampled
-    total = time.perf_counter() - started
-    result.timings = {"decode": round(total - finding, 4), "detect_encode": round(finding, 4)}
+    result.seconds = round(stats.last_seconds, 3)
+    result.faces_seen = len(tracker.tracks)
+    result.faces_unrecognised = sum(1 for t in tracker.tracks if t.identity.name is None)
+    result.timings = {stage: round(seconds, 4) for stage, seconds in clock.spent.items()}
+    result.timings["total"] = round(time.perf_counter() - started, 4)
     return result
+
+
+def _encode_due(
+    on_screen: list[Track], frame: Frame, roster: Roster, finder: FaceFinder,
+    settings: RecognitionSettings, result: Recognition,
+) -> bool:
+    """Encode the tracks whose next encoding is due; True when one of them was named now."""
+    due = [t for t in on_screen if t.identity.due(frame.seconds)]
+    if not due:
+        return False
+    encodings = finder.encode(frame.rgb(), [t.box for t in due])
+    result.faces_encoded += len(due)
+    named = False
+    for track, nearest in zip(due, roster.nearest_two(encodings)):
+        vote = Vote(nearest, track.face_px, frame.seconds)
+        named = track.identity.add(vote, settings.match_tolerance) is not None or named
+    return named
+
+
+def _named(tracks: list[Track]) -> list[NamedTrack]:
+    return [
+        NamedTrack(t.identity.name, tuple(t.seen_at), t.identity.distance)
+        for t in tracks
+        if t.identity.name is not None
+    ]
+

@@ -8,25 +8,33 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only a type here: keeps this module free of OpenCV and dlib
-    from handler.recognition import Sighting
+    from handler.presence import Presence
 
-CSV_HEADER = ("name", "major", "year", "first_seen_seconds", "match_distance")
+CSV_HEADER = (
+    "name", "major", "year", "first_seen_seconds", "last_seen_seconds", "seconds_present", "match_distance",
+)
 
 
-def attendance_csv(sightings: list[Sighting], records: Mapping[str, Mapping[str, str]]) -> str:
-    """One row per recognised student, in order of first appearance; unknown records stay empty."""
+def attendance_csv(present: list[Presence], records: Mapping[str, Mapping[str, str]]) -> str:
+    """One row per recognised student, in order of first appearance; unknown records stay empty.
+
+    `first_seen_seconds`/`last_seen_seconds` are times in the video, `seconds_present` how long
+    the student was on screen (from the sampled frames), so late arrivals and early leavers show.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for sighting in sightings:
-        record = records.get(sighting.name, {})
+    for student in present:
+        record = records.get(student.name, {})
         writer.writerow(
             (
-                sighting.name,
+                student.name,
                 record.get("major", ""),
                 record.get("year", ""),
-                f"{sighting.first_seen_seconds:.3f}",
-                f"{sighting.distance:.4f}",
+                f"{student.first_seen_seconds:.1f}",
+                f"{student.last_seen_seconds:.1f}",
+                f"{student.seconds_present:.1f}",
+                f"{student.distance:.4f}",
             )
         )
     return out.getvalue()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,20 @@ class Match:
 
     name: str
     distance: float
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """The closest enrolled person to one face and the runner-up (another person)."""
+
+    name: str | None
+    distance: float
+    second_name: str | None
+    second_distance: float
+
+    @property
+    def margin(self) -> float:
+        return self.second_distance - self.distance
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +80,33 @@ class Roster:
             distance = float(distances[face, row])
             matches.append(Match(self.names[row], distance) if distance <= tolerance else None)
         return matches
+
+    def nearest_two(self, encodings: np.ndarray) -> list[Nearest]:
+        """For each face, the closest enrolled person and the closest other person, by distance.
+
+        The second person is the margin a decision needs: a face almost as close to two
+        people says little about either.
+        """
+        faces = np.asarray(encodings, dtype=np.float64).reshape(-1, ENCODING_SIZE)
+        people = self.people
+        if not people or len(faces) == 0:
+            return [Nearest(None, math.inf, None, math.inf) for _ in range(len(faces))]
+        distances = np.linalg.norm(faces[:, None, :] - self.encodings[None, :, :], axis=2)
+        rows_of = np.array([people.index(name) for name in self.names])
+        per_person = np.full((len(faces), len(people)), np.inf)
+        for column in range(len(people)):
+            per_person[:, column] = distances[:, rows_of == column].min(axis=1)
+        order = np.argsort(per_person, axis=1)
+        found: list[Nearest] = []
+        for face in range(len(faces)):
+            first = int(order[face, 0])
+            second = int(order[face, 1]) if len(people) > 1 else None
+            found.append(Nearest(
+                people[first], float(per_person[face, first]),
+                people[second] if second is not None else None,
+                float(per_person[face, second]) if second is not None else math.inf,
+            ))
+        return found
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the .npz the handler reads (plain arrays: it loads with allow_pickle=False)."""

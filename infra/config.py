@@ -22,10 +22,11 @@ from typing import Any
 
 import yaml
 
+from handler.settings import InvalidSetting, RecognitionSettings, knobs, recognition_settings
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The directory holding `Pulumi.yaml`; relative file paths in config resolve against it."""
 
-RECOGNITION_MODES = ("all", "first")
 # CloudWatch Logs accepts only these retention periods (0 = never expire).
 LOG_RETENTION_DAYS = (
     0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
@@ -34,10 +35,6 @@ LOG_RETENTION_DAYS = (
 MEMORY_MB = (128, 10240)
 TIMEOUT_S = (1, 900)
 EPHEMERAL_STORAGE_MB = (512, 10240)
-# The handler's own bounds (handler/settings.py): a value it would refuse at run time
-# is refused here, at `pulumi up`.
-FRAMES_PER_SECOND = (0.01, 120.0)
-MATCH_TOLERANCE = (0.01, 1.0)
 
 ASYNC_RETRY_ATTEMPTS = 2
 """Retries of a failed asynchronous invocation (Lambda allows 0-2), on AWS and in the local
@@ -71,9 +68,7 @@ class StackConfig:
     students_table: str
     students_file: Path
     roster_file: Path
-    recognition_mode: str
-    frames_per_second: float
-    match_tolerance: float
+    recognition: RecognitionSettings
     memory_size: int
     timeout: int
     ephemeral_storage: int
@@ -194,9 +189,10 @@ def parse_config(
     roster_file = _resolve(base_dir, required("rosterFile"))
     _check_roster(roster_file)
 
-    mode = raw.get("recognitionMode", "").strip()
-    if mode not in RECOGNITION_MODES:
-        raise ConfigError("recognitionMode", f"{mode!r} is not one of {', '.join(RECOGNITION_MODES)}")
+    try:  # the handler's own definitions: a value it would refuse at run time is refused at `pulumi up`
+        recognition = recognition_settings({k.config_key: required(k.config_key) for k in knobs().values()}, "config_key")
+    except InvalidSetting as invalid:
+        raise ConfigError(invalid.label, invalid.problem) from None
 
     reserved = _integer("reservedConcurrency", raw.get("reservedConcurrency", "").strip() or "-1")
     if reserved < -1:
@@ -223,9 +219,7 @@ def parse_config(
         students_table=students_table,
         students_file=students_file,
         roster_file=roster_file,
-        recognition_mode=mode,
-        frames_per_second=_number_in("framesPerSecond", required("framesPerSecond"), FRAMES_PER_SECOND),
-        match_tolerance=_number_in("matchTolerance", required("matchTolerance"), MATCH_TOLERANCE),
+        recognition=recognition,
         memory_size=_integer_in("memorySize", required("memorySize"), MEMORY_MB, "MB"),
         timeout=_integer_in("timeout", required("timeout"), TIMEOUT_S, "s"),
         ephemeral_storage=_integer_in("ephemeralStorage", required("ephemeralStorage"), EPHEMERAL_STORAGE_MB, "MB"),
@@ -279,17 +273,6 @@ def _integer_in(key: str, value: str, bounds: tuple[int, int], unit: str) -> int
     low, high = bounds
     if not low <= number <= high:
         raise ConfigError(key, f"{number} {unit} is outside Lambda's limits ({low} to {high} {unit})")
-    return number
-
-
-def _number_in(key: str, value: str, bounds: tuple[float, float]) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(key, f"{value!r} is not a number") from None
-    low, high = bounds
-    if not math.isfinite(number) or not low <= number <= high:
-        raise ConfigError(key, f"{value} must be between {low:g} and {high:g}")
     return number
 
 
@@ -385,9 +368,7 @@ def lambda_environment(config: StackConfig) -> dict[str, str]:
         "OUTPUT_BUCKET": config.output_bucket,
         "STUDENTS_TABLE": config.students_table,
         "ROSTER_URI": config.roster_uri,
-        "RECOGNITION_MODE": config.recognition_mode,
-        "FRAMES_PER_SECOND": repr(config.frames_per_second),
-        "MATCH_TOLERANCE": repr(config.match_tolerance),
+        **config.recognition.environment(),
     }
 
 

@@ -24,7 +24,7 @@ def _positive(value) -> bool:
 
 def test_quick_benchmark_runs_and_reports(datasets: Path, tmp_path: Path) -> None:
     if shutil.which("ffmpeg") is None:
-        pytest.fail("ffmpeg is not installed: run the benchmark's setup step, `sh bench/setup.sh`")
+        pytest.fail("ffmpeg is not installed: run the benchmark's setup step, `sh setup-system.sh`")
     out = tmp_path / "results.json"
     env = {**os.environ, "SMART_CLASSROOM_DATASETS": str(datasets)}
     done = subprocess.run(

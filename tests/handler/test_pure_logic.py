@@ -1,14 +1,12 @@
-"""The pure pieces: key decoding and naming, frame sampling arithmetic, closest match, settings."""
+"""The pure pieces: key decoding and naming, closest match and runner-up, settings."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from handler.events import BadRecord, error_key, output_key, parse_s3_uri, video_location
-from handler.recognition import RECHECK_UNKNOWN, Track, follow, overlap
 from handler.roster import Match, Roster, RosterError
-from handler.settings import SettingsError, load_settings
-from handler.video import is_sample, usable_fps
+from handler.settings import RecognitionSettings, SettingsError, knobs, load_settings
 
 
 def record(key: str) -> dict:
@@ -54,25 +52,6 @@ def test_s3_uri_parsing() -> None:
             parse_s3_uri(bad)
 
 
-@pytest.mark.parametrize(
-    ("fps", "rate", "frames", "expected"),
-    [
-        (30, 2, 90, [0, 15, 30, 45, 60, 75]),
-        (29.97, 2, 90, [0, 15, 30, 45, 60, 75]),
-        (23.976, 3, 30, [0, 8, 16, 24]),
-        (60, 1, 180, [0, 60, 120]),
-        (10, 30, 5, [0, 1, 2, 3, 4]),  # asking for more than there is: every frame, once
-    ],
-)
-def test_frame_sampling(fps: float, rate: float, frames: int, expected: list[int]) -> None:
-    assert [i for i in range(frames) if is_sample(i, fps, rate)] == expected
-
-
-@pytest.mark.parametrize("reported", [0.0, float("nan"), -5.0, 90000.0])
-def test_absurd_frame_rates_fall_back(reported: float) -> None:
-    assert usable_fps(reported) == 30.0
-
-
 def unit(i: int) -> np.ndarray:
     vector = np.zeros(128)
     vector[i] = 1.0
@@ -115,17 +94,18 @@ def test_roster_shapes_must_agree() -> None:
         Roster(("a",), np.zeros((1, 64)))
 
 
-def test_a_face_in_the_same_place_keeps_its_identity() -> None:
-    ann = Track((100, 200, 200, 100), Match("ann", 0.3), encoded_at=0)
-    assert overlap((100, 200, 200, 100), (110, 210, 210, 110)) == pytest.approx(8100 / 11900)
-    assert follow((110, 210, 210, 110), [ann], sample=9) == ann  # recognised: followed for good
-    assert follow((100, 500, 200, 400), [ann], sample=1) is None  # elsewhere: a new face
+def test_nearest_two_gives_the_runner_up_person_not_the_same_persons_other_photo() -> None:
+    roster = Roster(("ann", "ann", "bob", "cid"), np.stack([unit(0), unit(0) * 0.95, unit(1), unit(2)]))
+    [nearest] = roster.nearest_two((unit(0) * 0.9)[None, :])
+    assert (nearest.name, nearest.second_name) == ("ann", "bob")
+    assert nearest.distance == pytest.approx(0.05)
+    assert nearest.second_distance == pytest.approx(np.hypot(0.9, 1.0))
+    assert nearest.margin == pytest.approx(np.hypot(0.9, 1.0) - 0.05)
 
 
-def test_an_unknown_face_is_checked_again_after_a_while() -> None:
-    stranger = Track((100, 200, 200, 100), None, encoded_at=2)
-    assert follow((100, 200, 200, 100), [stranger], sample=2 + RECHECK_UNKNOWN - 1) == stranger
-    assert follow((100, 200, 200, 100), [stranger], sample=2 + RECHECK_UNKNOWN) is None
+def test_nearest_two_with_one_person_has_no_runner_up() -> None:
+    [nearest] = Roster(("ann",), unit(0)[None, :]).nearest_two(unit(1)[None, :])
+    assert (nearest.name, nearest.second_name, nearest.margin) == ("ann", None, float("inf"))
 
 
 BASE = {"OUTPUT_BUCKET": "out", "STUDENTS_TABLE": "students", "ROSTER_URI": "s3://r/roster.npz"}
@@ -133,8 +113,15 @@ BASE = {"OUTPUT_BUCKET": "out", "STUDENTS_TABLE": "students", "ROSTER_URI": "s3:
 
 def test_settings_defaults() -> None:
     settings = load_settings(BASE)
-    assert (settings.mode, settings.frames_per_second, settings.match_tolerance) == ("all", 2.0, 0.6)
+    assert settings.recognition == RecognitionSettings("all", 2.0, 0.6, 3.0, 20.0)
+    assert settings.recognition.min_face_px(1080) == pytest.approx(32.4)
     assert (settings.roster.bucket, settings.roster.key) == ("r", "roster.npz")
+
+
+def test_settings_round_trip_through_the_environment() -> None:
+    chosen = RecognitionSettings("first", 0.5, 0.45, 4.5, 30.0)
+    assert load_settings({**BASE, **chosen.environment()}).recognition == chosen
+    assert set(chosen.environment()) == {k.env for k in knobs().values()}
 
 
 @pytest.mark.parametrize(
@@ -143,10 +130,12 @@ def test_settings_defaults() -> None:
         ({"OUTPUT_BUCKET": ""}, "OUTPUT_BUCKET is not set"),
         ({"STUDENTS_TABLE": " "}, "STUDENTS_TABLE is not set"),
         ({"ROSTER_URI": "roster.npz"}, "ROSTER_URI='roster.npz': expected s3://bucket/key"),
-        ({"RECOGNITION_MODE": "some"}, "RECOGNITION_MODE='some' must be one of: all, first"),
-        ({"FRAMES_PER_SECOND": "fast"}, "FRAMES_PER_SECOND='fast' is not a number"),
-        ({"FRAMES_PER_SECOND": "0"}, "FRAMES_PER_SECOND='0' must be between"),
-        ({"MATCH_TOLERANCE": "1.5"}, "MATCH_TOLERANCE='1.5' must be between 0.01 and 1"),
+        ({"RECOGNITION_MODE": "some"}, "RECOGNITION_MODE: 'some' is not one of all, first"),
+        ({"FRAMES_PER_SECOND": "fast"}, "FRAMES_PER_SECOND: 'fast' is not a number"),
+        ({"FRAMES_PER_SECOND": "0"}, "FRAMES_PER_SECOND: 0 must be between 0.01 and 120"),
+        ({"MATCH_TOLERANCE": "1.5"}, "MATCH_TOLERANCE: 1.5 must be between 0.01 and 1"),
+        ({"MIN_FACE_PERCENT": "0.5"}, "MIN_FACE_PERCENT: 0.5 must be between 1 and 50"),
+        ({"FULL_SCAN_SECONDS": "nan"}, "FULL_SCAN_SECONDS: nan must be between 1 and 3600"),
     ],
 )
 def test_invalid_settings_name_the_variable(changes: dict[str, str], message: str) -> None:
