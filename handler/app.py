@@ -92,7 +92,7 @@ def _recognise(video: S3Location, settings: Settings, roster: Roster, timings: d
             recognition = recognise_video(path, roster, settings.recognition, face_finder())
         except UnreadableVideo as error:
             raise VideoRejected(f"the file cannot be read as a video: {error}") from None
-        timings["decode_detect"] = time.perf_counter() - tick
+        timings["recognise"] = time.perf_counter() - tick
     return recognition
 
 
@@ -135,8 +135,8 @@ def process_video(video: S3Location, settings: Settings, request_id: str | None)
         full_scans=recognition.full_scans,
         region_scans=recognition.region_scans,
         video_seconds=recognition.seconds,
+        recognition_timings=recognition.timings,
     )
-    timings.update({f"recognition_{stage}": seconds for stage, seconds in recognition.timings.items()})
     warnings = [f"{name} was recognised but is not in table {settings.students_table}" for name in missing]
     if warnings:
         summary["warnings"] = warnings

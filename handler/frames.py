@@ -110,6 +110,7 @@ def sample_frames(
         if not container.streams.video:
             raise UnreadableVideo("the file holds no video stream")
         stream = container.streams.video[0]
+        _check_index(stream, file.stat().st_size)
         stream.codec_context.skip_frame = "NONREF"
         stream.thread_type = "AUTO"
         if container.duration:
@@ -133,6 +134,19 @@ def sample_frames(
             ) from None
     if stats.frames_decoded == 0:
         raise UnreadableVideo("no frame could be decoded (not a video, or truncated)")
+
+
+def _check_index(stream: av.video.stream.VideoStream, file_size: int) -> None:
+    """A file cut short while its index (MP4's moov at the start) still describes the whole
+    video decodes what is left without an error: compare the index with the file's size."""
+    entries = stream.index_entries
+    if not len(entries):
+        return
+    described = max(entry.pos + entry.size for entry in entries[-64:])
+    if described > file_size:
+        raise UnreadableVideo(
+            f"the video is truncated: its index describes {described:,} bytes but the file has {file_size:,}"
+        )
 
 
 def check_complete(stats: DecodeStats) -> None:

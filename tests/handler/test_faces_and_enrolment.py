@@ -16,11 +16,11 @@ from handler.faces import FaceFinder
 def test_encodings_equal_the_face_recognition_librarys(datasets: Path) -> None:
     photo = datasets / "faces" / "photos" / "obama_and_biden.jpg"
     image_bgr = cv2.imread(str(photo))
-    finder = FaceFinder(detection_height=10_000)
+    finder = FaceFinder()
     boxes = finder.locate(image_bgr, upsample=1)
     rgb = face_recognition.load_image_file(str(photo))
     assert sorted(boxes) == sorted(face_recognition.face_locations(rgb, 1))
-    ours = finder.encode(image_bgr, boxes)
+    ours = finder.encode(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB), boxes)
     theirs = np.array(face_recognition.face_encodings(rgb, boxes, model="small"))
     assert ours.shape == (3, 128)
     assert np.abs(ours - theirs).max() < 1e-3

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from handler.settings import RecognitionSettings, knobs
+
 from infra.config import (
     PROJECT_DIR,
     ConfigError,
@@ -65,6 +67,8 @@ INVALID: list[tuple[dict[str, str], str]] = [
     ({"framesPerSecond": "nan"}, r"^framesPerSecond: nan must be between"),
     ({"framesPerSecond": "fast"}, r"^framesPerSecond: 'fast' is not a number"),
     ({"matchTolerance": "1.5"}, r"^matchTolerance: 1\.5 must be between 0\.01 and 1"),
+    ({"minFacePercent": "0.5"}, r"^minFacePercent: 0\.5 must be between 1 and 50"),
+    ({"fullScanSeconds": "soon"}, r"^fullScanSeconds: 'soon' is not a number"),
     ({"reservedConcurrency": "-2"}, r"^reservedConcurrency: -2 is negative"),
     ({"reservedConcurrency": "0"}, r"^reservedConcurrency: 0 would keep the function from ever running"),
     ({"logRetentionDays": "10"}, r"^logRetentionDays: 10 is not a CloudWatch retention period"),
@@ -145,9 +149,9 @@ def test_defaults_come_from_pulumi_yaml(minimal: dict[str, str], tmp_path: Path)
     """With only the required keys set, every other value is Pulumi.yaml's declared default."""
     config = parse(minimal, tmp_path)
     declared = {key: decl.get("default") for key, decl in declared_keys().items()}
-    assert config.recognition_mode == declared["recognitionMode"]
-    assert config.frames_per_second == float(declared["framesPerSecond"])
-    assert config.match_tolerance == float(declared["matchTolerance"])
+    assert config.recognition == RecognitionSettings()  # the handler's defaults are Pulumi.yaml's
+    for name, knob in knobs().items():
+        assert knob.parse(str(declared[knob.config_key])) == getattr(RecognitionSettings(), name), knob.config_key
     assert config.memory_size == declared["memorySize"]
     assert config.timeout == declared["timeout"]
     assert config.ephemeral_storage == declared["ephemeralStorage"]
@@ -186,7 +190,8 @@ def test_pulumi_yaml_declares_every_key() -> None:
     declared = declared_keys()
     assert set(declared) == {
         "inputBucket", "outputBucket", "rosterBucket", "studentsTable", "studentsFile", "rosterFile",
-        "recognitionMode", "framesPerSecond", "matchTolerance", "memorySize", "timeout",
+        "recognitionMode", "framesPerSecond", "matchTolerance", "minFacePercent", "fullScanSeconds",
+        "memorySize", "timeout",
         "ephemeralStorage", "reservedConcurrency", "logRetentionDays", "forceDestroy", "videoSuffixes",
     }
     python_type = {"string": str, "integer": int, "boolean": bool}
@@ -259,14 +264,18 @@ def test_load_students_returns_the_records(data_files: dict[str, str], students:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ({}, {"frames_per_second": 2.0, "match_tolerance": 0.6, "mode": "all"}),
+        ({}, {"frames_per_second": 2.0, "match_tolerance": 0.6, "mode": "all", "min_face_percent": 3.0}),
         (
-            {"framesPerSecond": "0.01", "matchTolerance": "0.01", "recognitionMode": "first"},
-            {"frames_per_second": 0.01, "match_tolerance": 0.01, "mode": "first"},
+            {"framesPerSecond": "0.01", "matchTolerance": "0.01", "recognitionMode": "first", "minFacePercent": "1",
+             "fullScanSeconds": "1"},
+            {"frames_per_second": 0.01, "match_tolerance": 0.01, "mode": "first", "min_face_percent": 1.0,
+             "full_scan_seconds": 1.0},
         ),
         (
-            {"framesPerSecond": "120", "matchTolerance": "1", "recognitionMode": "all"},
-            {"frames_per_second": 120.0, "match_tolerance": 1.0, "mode": "all"},
+            {"framesPerSecond": "120", "matchTolerance": "1", "recognitionMode": "all", "minFacePercent": "50",
+             "fullScanSeconds": "3600"},
+            {"frames_per_second": 120.0, "match_tolerance": 1.0, "mode": "all", "min_face_percent": 50.0,
+             "full_scan_seconds": 3600.0},
         ),
         ({"framesPerSecond": "0.3333333333333333"}, {"frames_per_second": 1 / 3}),
     ],
@@ -281,13 +290,15 @@ def test_handler_accepts_the_environment(
     environment = lambda_environment(config)
     assert set(environment) == {
         "OUTPUT_BUCKET", "STUDENTS_TABLE", "ROSTER_URI", "RECOGNITION_MODE", "FRAMES_PER_SECOND", "MATCH_TOLERANCE",
+        "MIN_FACE_PERCENT", "FULL_SCAN_SECONDS",
     }
     settings = load_settings(environment)
     assert settings.output_bucket == config.output_bucket
     assert settings.students_table == config.students_table
     assert (settings.roster.bucket, settings.roster.key) == (config.roster_bucket, config.roster_key)
+    assert settings.recognition == config.recognition
     for field, value in expected.items():
-        assert getattr(settings, field) == value, field
+        assert getattr(settings.recognition, field) == value, field
 
 
 def test_config_module_needs_no_pulumi() -> None:

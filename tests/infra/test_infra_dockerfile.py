@@ -50,12 +50,37 @@ def test_hadolint_passes() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def stages() -> list[list[tuple[str, str]]]:
+    """The instructions of each build stage, FROM first."""
+    found: list[list[tuple[str, str]]] = []
+    for op, args in instructions():
+        if op == "FROM":
+            found.append([])
+        found[-1].append((op, args))
+    return found
+
+
 def test_base_image_is_the_pinned_lambda_python_image() -> None:
-    """AWS's Lambda Python base image, Python 3.12 or newer, pinned to a dated tag (or a digest)."""
-    [base] = [args for op, args in instructions() if op == "FROM"]
-    match = re.fullmatch(r"public\.ecr\.aws/lambda/python:(3)\.(\d+)\.(\d{4}\.\d{2}\.\d{2}\.\d{2})(@sha256:[0-9a-f]{64})?", base)
-    assert match, f"expected public.ecr.aws/lambda/python:3.X.YYYY.MM.DD.HH, got {base}"
+    """AWS's Lambda Python base image, Python 3.12 or newer, pinned to a dated tag (or a digest),
+    the same for the dlib builder stage and the function (the wheel must fit its runtime)."""
+    bases = [args for op, args in instructions() if op == "FROM"]
+    assert len(bases) == 2
+    assert bases[0] == bases[1].split()[0] + " AS dlib-build"
+    match = re.fullmatch(r"public\.ecr\.aws/lambda/python:(3)\.(\d+)\.(\d{4}\.\d{2}\.\d{2}\.\d{2})(@sha256:[0-9a-f]{64})?", bases[1])
+    assert match, f"expected public.ecr.aws/lambda/python:3.X.YYYY.MM.DD.HH, got {bases[1]}"
     assert int(match.group(2)) >= 12
+
+
+def test_dlib_is_built_against_openblas_for_avx2_as_locally() -> None:
+    """The builder stage compiles the dlib the Makefile compiles: same version, same flags."""
+    [build] = [args for op, args in stages()[0] if op == "RUN"]
+    assert "openblas-devel" in build and "cmake" in build
+    makefile = (PROJECT_DIR / "Makefile").read_text(encoding="utf-8")
+    version = re.search(r"^DLIB_VERSION := (\S+)$", makefile, re.M).group(1)
+    flags = re.search(r"^DLIB_CXXFLAGS := (.+)$", makefile, re.M).group(1)
+    assert f"dlib=={version}" in build
+    assert f'CXXFLAGS="{flags}"' in build
+    assert f"dlib=={version}" in (PROJECT_DIR / "handler" / "requirements.txt").read_text(encoding="utf-8")
 
 
 def test_cmd_names_a_handler_function_that_exists() -> None:
@@ -69,16 +94,17 @@ def test_cmd_names_a_handler_function_that_exists() -> None:
 
 
 def test_dependencies_install_from_wheels_into_the_task_root() -> None:
-    """Only handler/requirements.txt, as prebuilt wheels (no compiler), into ${LAMBDA_TASK_ROOT}."""
-    runs = [args for op, args in instructions() if op == "RUN"]
+    """Only handler/requirements.txt, as wheels (no compiler in the function's stage), into ${LAMBDA_TASK_ROOT}."""
+    runs = [args for op, args in stages()[1] if op == "RUN"]
     [install] = [r for r in runs if "pip install" in r]
     assert "--requirement /tmp/requirements.txt" in install
     assert '--target "${LAMBDA_TASK_ROOT}"' in install
-    assert "--only-binary=:all:" in install
+    assert "--only-binary=:all:" in install and "--find-links /tmp/wheels" in install
     assert "--no-cache-dir" in install
-    copies = [args for op, args in instructions() if op in ("COPY", "ADD")]
+    copies = [args for op, args in stages()[1] if op in ("COPY", "ADD")]
     assert "handler/requirements.txt /tmp/requirements.txt" in copies
-    assert not any(re.search(r"\b(dnf|yum|microdnf|gcc|make|cmake)\b", r) for r in runs), runs
+    assert not any(re.search(r"\b(yum|microdnf|gcc|g\+\+|make|cmake|-devel)\b", r) for r in runs), runs
+    assert [r for r in runs if "dnf" in r] == ["dnf install -y openblas && dnf clean all"]
     # Everything that may come from source must be free of native code: the model files only.
     assert re.findall(r"--no-binary=(\S+)", install) == ["face_recognition_models"]
 
@@ -87,7 +113,7 @@ def test_unused_face_models_never_reach_the_image() -> None:
     """The 68-point predictor (99 MB) and the CNN detector are deleted in the layer that installs them."""
     [install] = [args for op, args in instructions() if op == "RUN" and "pip install" in args]
     for unused in ("shape_predictor_68_face_landmarks.dat", "mmod_human_face_detector.dat"):
-        assert re.search(rf"rm -f .*{re.escape(unused)}", install), unused
+        assert re.search(rf"rm -(r)?f .*{re.escape(unused)}", install), unused
     handler_source = "\n".join(p.read_text(encoding="utf-8") for p in (PROJECT_DIR / "handler").glob("*.py"))
     for used in ("shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"):
         assert used in install, f"the build should check {used} is present"
@@ -110,7 +136,11 @@ def test_face_detector_is_saved_into_the_image() -> None:
 def test_only_the_handler_package_is_copied() -> None:
     """The image gets handler/ and nothing else of the repository."""
     copies = [args for op, args in instructions() if op in ("COPY", "ADD")]
-    assert copies == ["handler/requirements.txt /tmp/requirements.txt", "handler/ ${LAMBDA_TASK_ROOT}/handler/"]
+    assert copies == [
+        "--from=dlib-build /wheels /tmp/wheels",
+        "handler/requirements.txt /tmp/requirements.txt",
+        "handler/ ${LAMBDA_TASK_ROOT}/handler/",
+    ]
 
 
 def test_dockerignore_keeps_the_context_to_the_handler() -> None:

@@ -215,7 +215,7 @@ def test_no_reserved_concurrency_unless_configured(
 def test_function_environment_is_the_handler_contract(
     dev_program: Program, dev_values: dict[str, str], tmp_path: Path
 ) -> None:
-    """Exactly the six variables the handler reads, with the stack's values."""
+    """Exactly the variables the handler reads, with the stack's values."""
     function = dev_program.one(FUNCTION)
     variables = function.inputs["environment"]["variables"]
     config = parse_config(dev_values, stack="dev", region="us-east-1", base_dir=tmp_path)
@@ -227,6 +227,8 @@ def test_function_environment_is_the_handler_contract(
         "RECOGNITION_MODE": "all",
         "FRAMES_PER_SECOND": "2.0",
         "MATCH_TOLERANCE": "0.55",
+        "MIN_FACE_PERCENT": "3.0",
+        "FULL_SCAN_SECONDS": "20.0",
     }
 
 
