@@ -311,21 +311,31 @@ def frames(scene: Scene, datasets: Path) -> Iterable[np.ndarray]:
 
 
 def write_video(path: Path, scene: Scene, datasets: Path) -> Path:
-    """Encode the scene as H.264 (libx264 inside PyAV's wheel), yuv420p, fixed key-frame interval."""
+    """Render the scene and encode it as H.264."""
+    return encode_h264(path, frames(scene, datasets), scene.fps, scene.gop_seconds, scene.crf)
+
+
+def encode_h264(path: Path, images: Iterable[np.ndarray], fps: int = FPS, gop_seconds: float = 2.0,
+                crf: int = 23) -> Path:
+    """BGR frames → H.264 (libx264 inside PyAV's wheel), yuv420p, a key frame every `gop_seconds`."""
     import av
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=scene.fps)
-        stream.width, stream.height, stream.pix_fmt = scene.width, scene.height, "yuv420p"
-        gop = max(1, round(scene.gop_seconds * scene.fps))
-        stream.options = {"crf": str(scene.crf), "preset": "veryfast", "g": str(gop), "keyint_min": str(gop),
-                          "sc_threshold": "0"}
-        for image in frames(scene, datasets):
+        stream = None
+        gop = max(1, round(gop_seconds * fps))
+        for image in images:
+            if stream is None:
+                stream = container.add_stream("libx264", rate=fps)
+                stream.height, stream.width = image.shape[:2]
+                stream.pix_fmt = "yuv420p"
+                stream.options = {"crf": str(crf), "preset": "veryfast", "g": str(gop), "keyint_min": str(gop),
+                                  "sc_threshold": "0"}
             for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
                 container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        if stream is not None:
+            for packet in stream.encode():
+                container.mux(packet)
     return path
 
 

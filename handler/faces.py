@@ -129,7 +129,7 @@ class FaceFinder:
             size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
             if min(size) < DETECTOR_WINDOW:
                 return []
-            interpolation = cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA
+            interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
             crop = cv2.resize(crop, size, interpolation=interpolation)
         elif min(crop.shape) < DETECTOR_WINDOW:
             return []
