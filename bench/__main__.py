@@ -80,13 +80,13 @@ def _run_child(args: list[str], cpu: int | None) -> tuple[dict, float]:
     return json.loads(done.stdout.strip().splitlines()[-1]), wall
 
 
-def _pool(cpu: int):
+def _pool(cpu: int, first_on_path: str | None = None):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from bench.tasks import init_worker
 
-    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker, initargs=(cpu,))
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker, initargs=(cpu, first_on_path))
 
 
 def _default_settings() -> dict:
@@ -181,7 +181,13 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, classroom_repea
 
         classroom_files = classroom.build(datasets, quick=quick, log=log)
 
-    ours_pool, base_pool = _pool(cpu), (_pool(cpu) if baseline_repeat else None)
+    # The original algorithm runs with the prebuilt dlib-bin wheel it was measured with (the
+    # faster dlib we compile is part of what is compared); `make setup` installs it apart.
+    original_dlib = Path(sys.prefix) / "dlib-bin"
+    if baseline_repeat and not (original_dlib / "dlib").is_dir():
+        raise click.ClickException(f"the dlib-bin wheel is not installed in {original_dlib}: run `make setup`")
+    ours_pool = _pool(cpu)
+    base_pool = _pool(cpu, str(original_dlib)) if baseline_repeat else None
     try:
         rosters = ours_pool.submit(
             __import__("bench.tasks", fromlist=["save_rosters"]).save_rosters,

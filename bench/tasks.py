@@ -14,8 +14,13 @@ from pathlib import Path
 from bench.pinning import pin_this_process
 
 
-def init_worker(cpu: int) -> None:
-    """ProcessPoolExecutor initializer: pin to one core before anything heavy is imported."""
+def init_worker(cpu: int, first_on_path: str | None = None) -> None:
+    """ProcessPoolExecutor initializer: pin to one core before anything heavy is imported
+    (and, for the original algorithm, put the prebuilt dlib-bin wheel first on the path)."""
+    if first_on_path:
+        import sys
+
+        sys.path.insert(0, first_on_path)
     pin_this_process(cpu)
 
 

@@ -155,6 +155,23 @@ def expected_results(people: tuple[Person, ...] = PEOPLE, scenes: tuple[Scene, .
     return {scene.file: [records[name] for name, _ in sorted(scene.cast, key=lambda c: c[1])] for scene in scenes}
 
 
+LECTURE_HALL = "lecture_hall.mp4"
+
+
+def lecture_hall_scene():  # -> classroom.scene.Scene
+    """A wide 1080p shot of a class: the two students small among twelve strangers (the real
+    faces of the shared group photos), Eileen Collins coming in late, a stranger leaving."""
+    from classroom.scene import Scene as Shot
+    from classroom.scene import Seat
+
+    strangers = [Seat(f"stranger-{i}", 0.08 + (k % 6) * 0.168, 0.25 + (k // 6) * 0.3, size,
+                      leave=9.0 if k == 4 else None)
+                 for k, (i, size) in enumerate(zip((0, 3, 4, 6, 9, 11, 12, 13, 14, 15, 16, 17),
+                                                   (34, 38, 42, 46, 50, 56, 62, 70, 78, 86, 40, 48)))]
+    students = [Seat("grace_hopper", 0.33, 0.72, 44), Seat("eileen_collins", 0.70, 0.72, 52, arrive=6.0)]
+    return Shot(tuple(strangers + students), seconds=15.0, seed=11)
+
+
 def build_demo_data(out: Path) -> dict[str, Path]:
     """Write enroll/, roster.npz, students.json, videos/ and expected.csv under `out`.
 
@@ -180,7 +197,11 @@ def build_demo_data(out: Path) -> dict[str, Path]:
     videos.mkdir(parents=True, exist_ok=True)
     for scene in SCENES:
         render_scene(scene, portraits, videos / scene.file)
-    (out / "expected.csv").write_text(format_expected(expected_results()), encoding="utf-8")
+    expected = expected_results()
+    hall = _lecture_hall(videos / LECTURE_HALL)
+    if hall:
+        expected[LECTURE_HALL] = hall
+    (out / "expected.csv").write_text(format_expected(expected), encoding="utf-8")
     return {
         "enroll": enroll,
         "roster": out / "roster.npz",
@@ -188,6 +209,21 @@ def build_demo_data(out: Path) -> dict[str, Path]:
         "videos": videos,
         "expected": out / "expected.csv",
     }
+
+
+def _lecture_hall(path: Path) -> list[Row]:
+    """Render the lecture hall (its strangers come from the shared data sets); its expected rows."""
+    from classroom.scene import DatasetsMissing, datasets_dir, truth_of, write_video
+
+    try:
+        datasets = datasets_dir()
+    except DatasetsMissing as missing:
+        click.echo(f"no lecture hall in the demo: {missing}", err=True)
+        return []
+    scene = lecture_hall_scene()
+    write_video(path, scene, datasets)
+    records = {p.name: (p.name, p.major, p.year) for p in PEOPLE}
+    return [records[name] for name in truth_of(scene).students]
 
 
 def is_complete(out: Path) -> bool:

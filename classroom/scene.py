@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +29,20 @@ from pathlib import Path
 import numpy as np
 
 WIDTH, HEIGHT, FPS = 1920, 1080, 30
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATASETS_VARIABLE = "SMART_CLASSROOM_DATASETS"
+
+
+class DatasetsMissing(FileNotFoundError):
+    """The shared data sets are not where they are looked for (the message says where)."""
+
+
+def datasets_dir() -> Path:
+    """The shared data sets: $SMART_CLASSROOM_DATASETS, or ../shared/datasets beside the repository."""
+    path = Path(os.environ.get(DATASETS_VARIABLE, REPO_ROOT.parent / "shared" / "datasets"))
+    if not (path / "classroom" / "expected.csv").is_file():
+        raise DatasetsMissing(f"data sets not found at {path}: set {DATASETS_VARIABLE} to the shared datasets folder")
+    return path.resolve()
 
 
 @dataclass(frozen=True)

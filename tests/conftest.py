@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from classroom.emulator import Emulator, running_emulator
+from classroom.scene import DatasetsMissing, datasets_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -15,10 +16,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def datasets() -> Path:
     """The shared data sets: $SMART_CLASSROOM_DATASETS, or ../shared/datasets beside the repo."""
-    path = Path(os.environ.get("SMART_CLASSROOM_DATASETS", REPO_ROOT.parent / "shared" / "datasets"))
-    if not (path / "classroom" / "expected.csv").is_file():
-        pytest.fail(f"data sets not found at {path}: set SMART_CLASSROOM_DATASETS")
-    return path
+    try:
+        return datasets_dir()
+    except DatasetsMissing as missing:
+        pytest.fail(str(missing))
 
 
 @pytest.fixture(scope="session")

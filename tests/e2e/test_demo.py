@@ -20,7 +20,7 @@ def test_demo_builds_its_data_and_every_result_is_correct(cli_environment: dict[
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads(summary_path.read_text())
     counts = {k: summary[k] for k in ("sent", "received", "correct", "wrong", "missing", "errors")}
-    assert counts == {"sent": 4, "received": 4, "correct": 4, "wrong": 0, "missing": 0, "errors": 0}
+    assert counts == {"sent": 5, "received": 5, "correct": 5, "wrong": 0, "missing": 0, "errors": 0}
     assert "verdict           OK" in result.stdout
 
     # The data set: two enrolled people, their records, and the scenes' expectations.
@@ -30,4 +30,6 @@ def test_demo_builds_its_data_and_every_result_is_correct(cli_environment: dict[
     expected = load_expected(data / "expected.csv")
     assert [name for name, _, _ in expected["hopper_then_collins.mp4"]] == ["grace_hopper", "eileen_collins"]
     assert expected["empty_room.mp4"] == []
+    # the whole class: both students small among twelve strangers, Collins coming in late
+    assert [name for name, _, _ in expected["lecture_hall.mp4"]] == ["grace_hopper", "eileen_collins"]
     assert sorted(p.name for p in (data / "videos").iterdir()) == sorted(expected)

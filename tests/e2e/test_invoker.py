@@ -36,7 +36,8 @@ STUB = textwrap.dedent('''
             "raw_key": raw, "pid": os.getpid(),
             "environment": {k: os.environ.get(k) for k in
                             ("OUTPUT_BUCKET", "STUDENTS_TABLE", "ROSTER_URI", "RECOGNITION_MODE",
-                             "FRAMES_PER_SECOND", "MATCH_TOLERANCE", "AWS_ENDPOINT_URL")},
+                             "FRAMES_PER_SECOND", "MATCH_TOLERANCE", "MIN_FACE_PERCENT", "FULL_SCAN_SECONDS",
+                             "AWS_ENDPOINT_URL")},
             "function_name": context.function_name, "request_id": context.aws_request_id,
             "memory": context.memory_limit_in_mb, "remaining_ms": context.get_remaining_time_in_millis(),
         }))
