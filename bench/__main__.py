@@ -311,6 +311,9 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, classroom_repea
             "load_seconds": out["load_seconds"], "max_rss_mb": out["max_rss_mb"],
         }
 
+    log("detector costs on a 1080p frame (fresh process, every CPU)")
+    results["detector"], _ = _run_child(["detector", "--datasets", str(datasets), "--repeat", str(repeat)], None)
+
     log(f"cold start: {repeat} fresh process(es)")
     colds = []
     for _ in range(repeat):

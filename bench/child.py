@@ -15,6 +15,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 
 def _max_rss_mb() -> float:
@@ -94,6 +95,48 @@ def long_video(video: str, roster: str, repeat: int) -> dict:
     return {"load_seconds": ready, "max_rss_mb_after_load": rss_ready, "max_rss_mb": _max_rss_mb(), "runs": runs}
 
 
+def detector_costs(datasets: str, repeat: int) -> dict:
+    """What each way of finding faces costs on a 1080p frame (the group photos at their own
+    size, 18 faces of 37-90 px): median milliseconds of `repeat` runs, and faces found."""
+    import statistics
+
+    import cv2
+
+    from handler.faces import FaceFinder, available_cores
+    from handler.settings import RecognitionSettings
+    from classroom.scene import group_photo_frame
+
+    frame, truth = group_photo_frame(Path(datasets))
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    min_face = RecognitionSettings().min_face_px(gray.shape[0])
+    one, every = FaceFinder(threads=1), FaceFinder()
+
+    def timed(call) -> tuple[float, object]:
+        times, out = [], None
+        for _ in range(repeat):
+            started = time.perf_counter()
+            out = call()
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times), out
+
+    region = (truth[0][0] - 60, truth[0][1] + 60, truth[0][2] + 60, truth[0][3] - 60)
+    rows = {}
+    for label, call in (
+        ("whole frame, faces >= 80 px (scale 1, as dlib's upsample 0)", lambda: one.scan(gray, 80)),
+        ("whole frame, faces >= 40 px (scale 2, as dlib's upsample 1)", lambda: one.scan(gray, 40)),
+        (f"whole frame, faces >= {min_face:.0f} px (the default), 1 thread", lambda: one.scan(gray, min_face)),
+        (f"whole frame, faces >= {min_face:.0f} px (the default), {available_cores()} threads (bands)",
+         lambda: every.scan(gray, min_face)),
+        ("one changed region (~160x160 px) at the default scale", lambda: one.scan_regions(gray, [region], min_face)),
+        ("one known face looked for again near its place", lambda: one.refind(gray, [truth[0]])),
+        ("one face encoded (5-point shape + ResNet descriptor)", lambda: one.encode(rgb, [truth[0]])),
+    ):
+        ms, out = timed(call)
+        rows[label] = {"ms": round(ms, 1), "found": len(out) if isinstance(out, list) else None}
+    return {"faces_in_frame": len(truth), "repeat": repeat, "costs": rows}
+
+
 def profile(runs: list[tuple[str, str]], roster: str, top: int) -> dict:
     """cProfile of warm runs (models loaded first): the functions with the most own time."""
     import cProfile
@@ -135,6 +178,9 @@ def main(argv: list[str] | None = None) -> None:
     long.add_argument("--video", required=True)
     long.add_argument("--roster", required=True)
     long.add_argument("--repeat", type=int, default=1)
+    costs = sub.add_parser("detector")
+    costs.add_argument("--datasets", required=True)
+    costs.add_argument("--repeat", type=int, default=5)
     prof = sub.add_parser("profile")
     prof.add_argument("--run", action="append", nargs=2, metavar=("MODE", "VIDEO"), required=True)
     prof.add_argument("--roster", required=True)
@@ -142,6 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "coldstart":
         result = cold_start(args.roster)
+    elif args.command == "detector":
+        result = detector_costs(args.datasets, args.repeat)
     elif args.command == "long":
         result = long_video(args.video, args.roster, args.repeat)
     else:

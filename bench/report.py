@@ -134,6 +134,13 @@ def table(results: dict) -> str:
             f"encoded {cr['faces_encoded']}; full scans {cr['full_scans']}, region scans {cr['region_scans']}",
             f"   time split {cr['timings']}; peak memory {cr['max_rss_mb']:.0f} MB",
         ]
+    dc = results.get("detector")
+    if dc:
+        lines += ["", f"6. Detector costs on one 1080p frame (the group photos, {dc['faces_in_frame']} faces of 37-90 px; "
+                      f"median of {dc['repeat']})"]
+        for label, row in dc["costs"].items():
+            found = "" if row["found"] is None else f"  ({row['found']} found)"
+            lines.append(f"   {label:<72}{row['ms']:>8.1f} ms{found}")
     cs = results.get("cold_start")
     if cs:
         lines += [

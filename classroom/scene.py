@@ -410,6 +410,49 @@ def build_scene_roster(datasets: Path):  # -> handler.roster.Roster
     return Roster(tuple(names), np.concatenate(encodings))
 
 
+# --- the group photos as a wide shot: real small faces with their annotated boxes ------------------
+
+GROUP_PHOTO_PLACES = {  # top-left corner of each photo in a 1920x1080 frame
+    "2007_007763.jpg": (80, 120),
+    "2008_002079.jpg": (80, 700),
+    "2008_001009.jpg": (560, 400),
+    "2008_001322.jpg": (560, 1000),
+}
+
+
+def group_photo_frame(datasets: Path, scale: float = 1.0) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """The four real group photos pasted into a grey 1920x1080 frame (a wide classroom shot),
+    scaled by `scale`, and every annotated face box of training.xml moved into the frame."""
+    import cv2
+
+    frame = np.full((HEIGHT, WIDTH, 3), 128, np.uint8)
+    for file, (top, left) in GROUP_PHOTO_PLACES.items():
+        photo = cv2.imread(str(datasets / "group-photos" / file))
+        if scale != 1.0:
+            photo = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        frame[top:top + photo.shape[0], left:left + photo.shape[1]] = photo
+    truth = []
+    for file, y, x, w, h in _group_boxes(datasets):  # (top, right, bottom, left) in the frame
+        top, left = GROUP_PHOTO_PLACES[file]
+        truth.append((round(top + y * scale), round(left + (x + w) * scale), round(top + (y + h) * scale),
+                      round(left + x * scale)))
+    return frame, truth
+
+
+def group_photo_video(path: Path, datasets: Path, scale: float = 1.0, seconds: float = 5.0,
+                      fps: int = 15, noise: float = 2.0) -> tuple[Path, list[tuple[int, int, int, int]]]:
+    """The group-photo frame as an H.264 video: mild camera noise, the photos swaying by a pixel."""
+    frame, truth = group_photo_frame(datasets, scale)
+    rng = np.random.default_rng(1)
+
+    def frames():
+        for index in range(round(seconds * fps)):
+            shifted = np.roll(frame, round(np.sin(index / fps * 2.0)), axis=1)
+            yield np.clip(shifted.astype(np.int16) + rng.normal(0, noise, frame.shape).astype(np.int16), 0, 255).astype(np.uint8)
+
+    return encode_h264(path, frames(), fps), truth
+
+
 # --- the classrooms the tests, the benchmark and the demo use ----------------------------------
 
 ROW_Y = (0.22, 0.36, 0.52, 0.68, 0.86)

@@ -49,6 +49,11 @@ class Identity:
     distance: float = float("inf")  # closest distance to `name` among its votes
 
     @property
+    def fresh(self) -> bool:
+        """Still in its first, quick encodings: neither named nor encoded twice."""
+        return self.name is None and len(self.votes) < 2
+
+    @property
     def settled(self) -> bool:
         """Nothing more to learn: named, or given up on."""
         return self.name is not None or len(self.votes) >= MAX_ENCODINGS

@@ -131,18 +131,19 @@ def recognise_video(
     first_mode = settings.mode == "first"
     started = tick = time.perf_counter()
     examined = 0
-    for frame in prefetched(sample_frames(path, settings.frames_per_second, stats)):
+    frames = sample_frames(path, settings.frames_per_second, stats)
+    # `first` mode stops early: decoding ahead in another thread would be wasted work there.
+    for frame in frames if first_mode else prefetched(frames):
         tick = clock.add("decode_wait", tick)
         examined += 1
         height = frame.gray.shape[0]
         min_face_px = settings.min_face_px(height)
         look = watch.look(frame.gray, frame.seconds)
-        if look.full and first_mode and not result.full_scans:
-            # A close-up is named from the cheap pass; the small faces wait for the next sample.
+        if look.full and first_mode and (not result.full_scans or any(t.identity.fresh for t in tracker.live)):
+            # A close-up is named from the cheap pass (and its second encoding) alone; the
+            # expensive search for small faces comes when no large face is left to decide.
             boxes = finder.scan(frame.gray, max(min_face_px, COARSE_FACE_SHARE * height))
-            if boxes:
-                watch.request_full()
-            else:
+            if not boxes:
                 boxes = finder.scan(frame.gray, min_face_px)
             result.full_scans += 1
         elif look.full:

@@ -127,10 +127,6 @@ class ChangeWatch:
         self._age[settled] = 0
         return Look(False, changed, height, width)
 
-    def request_full(self) -> None:
-        """Make the next look a full scan."""
-        self._last_full = -np.inf
-
     def _full(self, thumb: np.ndarray, seconds: float, height: int, width: int) -> Look:
         self._reference = thumb
         self._age = np.zeros(thumb.shape, np.int32)

@@ -10,7 +10,7 @@ import cv2
 import dlib
 
 from handler.faces import FaceFinder
-from tests.handler.scenes import group_photo_frame
+from classroom.scene import group_photo_frame
 
 
 def answers(datasets: Path) -> dict:

@@ -18,7 +18,7 @@ from handler.recognition import recognise_video
 from handler.roster import Roster
 from handler.settings import RecognitionSettings
 from tests.handler.conftest import PipelineFactory
-from tests.handler.scenes import group_photo_video
+from classroom.scene import group_photo_video
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BANDS = {"<32 px": (0, 32), "32-39 px": (32, 40), ">=40 px": (40, 10_000)}
