@@ -55,6 +55,13 @@ def test_quick_benchmark_runs_and_reports(datasets: Path, tmp_path: Path) -> Non
     assert _positive(long_video["realtime_factor"]) and _positive(long_video["max_rss_mb"])
     assert long_video["frames_decoded"] == 180  # 6 s at 30 fps
 
+    classroom = results["classroom"]
+    assert classroom["wrong_names_any"] == []  # a stranger is never named
+    assert classroom["score"]["required"] and classroom["cpus"] == len(os.sched_getaffinity(0))
+    assert _positive(classroom["realtime_factor"]) and _positive(classroom["max_rss_mb"])
+
+    assert {row["found"] for label, row in results["detector"]["costs"].items() if "whole frame" in label} >= {18}
+
     cold = results["cold_start"]
     for part in ("import_seconds", "roster_seconds", "models_seconds", "total_seconds"):
         assert _positive(cold[part])
