@@ -15,7 +15,8 @@ from pathlib import Path
 
 import click
 
-from bench.paths import BUILD_DIR, REPO_ROOT, datasets_dir, expected_people
+from bench.paths import BUILD_DIR, REPO_ROOT, expected_people
+from classroom.datasets import datasets_dir
 from bench.pinning import ONE_THREAD_ENVIRONMENT, child_environment, default_cpu
 
 QUICK_VIDEO = "test_7.mp4"  # the shortest clip (1 s, 25 frames)

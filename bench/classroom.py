@@ -2,7 +2,7 @@
 
 Built with `classroom.scene.benchmark_classroom` (11 students, one of them in the 32-38 px
 back row, 19 strangers at every size, two students arriving late and one leaving early) and
-judged with `classroom.scene.score`. The roster is `classroom.scene.build_scene_roster`: the
+judged with `classroom.scene_truth.score`. The roster is `classroom.people.build_scene_roster`: the
 original encoding.pickle, three `faces/enroll` people and the two demo portraits.
 """
 from __future__ import annotations
@@ -19,7 +19,8 @@ FULL_SECONDS, QUICK_SECONDS = 60.0, 10.0
 
 def build(datasets: Path, quick: bool = False, log: Callable[[str], None] = print) -> tuple[Path, Path, Path]:
     """(video, truth JSON, roster .npz), built under build/bench/classroom/ unless cached."""
-    from classroom.scene import benchmark_classroom, build_scene_roster, write_scene
+    from classroom.people import build_scene_roster
+    from classroom.scene import benchmark_classroom, write_scene
 
     folder = BUILD_DIR / "classroom" / f"v{BUILDER_VERSION}-{'quick' if quick else 'full'}"
     video, truth, roster = folder / "classroom.mp4", folder / "classroom.truth.json", folder / "roster.npz"
@@ -33,7 +34,8 @@ def build(datasets: Path, quick: bool = False, log: Callable[[str], None] = prin
 
 def judge(truth_path: Path, present: list[dict]) -> dict:
     """Score one run's presence list against the cached truth."""
-    from classroom.scene import Scene, Seat, score, truth_of
+    from classroom.scene import Scene, Seat
+    from classroom.scene_truth import score, truth_of
 
     document = json.loads(truth_path.read_text())
     scene = document["scene"]

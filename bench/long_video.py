@@ -415,7 +415,7 @@ def check_ground_truth(video: Path, placed: list[Placed], datasets: Path, tolera
 if __name__ == "__main__":
     import argparse
 
-    from bench.paths import datasets_dir
+    from classroom.datasets import datasets_dir
 
     parser = argparse.ArgumentParser(description="Build the benchmark's long classroom video.")
     parser.add_argument("--quick", action="store_true", help="the few-second version")

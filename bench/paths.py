@@ -4,8 +4,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from classroom.scene import datasets_dir  # noqa: F401  (re-exported: one lookup for everyone)
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUILD_DIR = REPO_ROOT / "build" / "bench"
 

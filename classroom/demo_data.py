@@ -158,7 +158,7 @@ def expected_results(people: tuple[Person, ...] = PEOPLE, scenes: tuple[Scene, .
 LECTURE_HALL = "lecture_hall.mp4"
 
 
-def lecture_hall_scene():  # -> classroom.scene.Scene
+def lecture_hall_scene():  # -> classroom.scene.Scene (imported late: it imports this module's PEOPLE)
     """A wide 1080p shot of a class: the two students small among twelve strangers (the real
     faces of the shared group photos), Eileen Collins coming in late, a stranger leaving."""
     from classroom.scene import Scene as Shot
@@ -213,7 +213,9 @@ def build_demo_data(out: Path) -> dict[str, Path]:
 
 def _lecture_hall(path: Path) -> list[Row]:
     """Render the lecture hall (its strangers come from the shared data sets); its expected rows."""
-    from classroom.scene import DatasetsMissing, datasets_dir, truth_of, write_video
+    from classroom.datasets import DatasetsMissing, datasets_dir
+    from classroom.scene import write_video
+    from classroom.scene_truth import truth_of
 
     try:
         datasets = datasets_dir()

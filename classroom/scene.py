@@ -1,95 +1,24 @@
-"""A generated classroom: an H.264 1080p video of seated people, with the answer it must give.
+"""A generated classroom: an H.264 1080p video of seated people, and the truth it must give.
 
-Used by the tests, the benchmark and the demo. People come from the shared data sets and from
-portraits that ship inside installed packages, never from their enrolment photos:
-
-- students of the original sample play as frames of their own classroom clip;
-- `faces/` people come from test photos, not their `enroll/` photos;
-- the demo portraits (Grace Hopper, Eileen Collins);
-- strangers, never enrolled: the 18 real faces of `group-photos/` (at their own size or
-  scaled) and Lin-Manuel Miranda.
-
-Each seat holds one person whose face box (dlib's HOG box, the measure the detector uses)
-has a chosen height in pixels; people arrive and leave at chosen times; every frame gets mild
-camera noise and a one-pixel sway. The truth (who sits where, from when to when, at what
-size) is written beside the video as JSON, and an expected CSV in the workload's format
-(`video,name,major,year`) lists the enrolled people. Rendering is deterministic (seeded).
+Used by the tests, the benchmark and the demo (people: classroom.people). Each seat holds one
+person whose face box (dlib's HOG box, the measure the detector uses) has a chosen height in
+pixels; people arrive and leave at chosen times; every frame gets mild camera noise and a
+one-pixel sway. The truth (who sits where, from when to when, at what size) is written beside
+the video as JSON (classroom.scene_truth). Rendering is deterministic (seeded).
 """
 from __future__ import annotations
 
-import functools
 import json
-import os
-import tempfile
-import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from classroom.people import GROUP_PHOTO_FACES, STUDENTS, Person, Sprite, _group_boxes, load_sprite, stranger
+from classroom.scene_truth import Truth, truth_of
+
 WIDTH, HEIGHT, FPS = 1920, 1080, 30
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DATASETS_VARIABLE = "SMART_CLASSROOM_DATASETS"
-
-
-class DatasetsMissing(FileNotFoundError):
-    """The shared data sets are not where they are looked for (the message says where)."""
-
-
-def datasets_dir() -> Path:
-    """The shared data sets: $SMART_CLASSROOM_DATASETS, or ../shared/datasets beside the repository."""
-    path = Path(os.environ.get(DATASETS_VARIABLE, REPO_ROOT.parent / "shared" / "datasets"))
-    if not (path / "classroom" / "expected.csv").is_file():
-        raise DatasetsMissing(f"data sets not found at {path}: set {DATASETS_VARIABLE} to the shared datasets folder")
-    return path.resolve()
-
-
-@dataclass(frozen=True)
-class Person:
-    """Where one person's pixels come from, and their student record (None: a stranger)."""
-
-    key: str
-    path: str  # relative to the data sets folder, or "package:<name>" for a bundled portrait
-    record: tuple[str, str] | None = None  # (major, year); None: a stranger
-    face: str = "largest"  # which face of the source: "largest", "leftmost" or "box:<index>"
-    frame_seconds: float = 0.5  # for clips: the moment whose frame is used
-
-    @property
-    def enrolled(self) -> bool:
-        return self.record is not None
-
-
-def _record(major: str, year: str) -> tuple[str, str]:
-    return (major, year)
-
-
-STUDENTS: dict[str, Person] = {
-    p.key: p
-    for p in (
-        Person("president_trump", "classroom/videos/test_0.mp4", _record("physics", "junior")),
-        Person("president_biden", "classroom/videos/test_1.mp4", _record("history", "sophomore")),
-        Person("johnny_dep", "classroom/videos/test_4.mp4", _record("computer_science", "senior")),
-        Person("morgan_freeman", "classroom/videos/test_7.mp4", _record("math", "senior")),
-        Person("president_obama", "classroom/videos/test_8.mp4", _record("electrical_engineering", "senior")),
-        Person("mr_bean", "classroom/videos/test_2.mp4", _record("lawyer", "freshmen")),
-        Person("kit_harington", "faces/photos/johnsnow_test1.jpg", _record("drama", "senior")),
-        Person("rose_leslie", "faces/photos/kit_with_rose.jpg", _record("drama", "junior"), face="leftmost"),
-        Person("alex_lacamoire", "faces/video/alex-lacamoire.png", _record("music", "sophomore")),
-        Person("grace_hopper", "package:grace_hopper", _record("computer_science", "senior")),
-        Person("eileen_collins", "package:eileen_collins", _record("aerospace_engineering", "junior")),
-    )
-}
-"""Enrolled people a scene may seat, with the records the students file gets for them."""
-
-GROUP_PHOTO_FACES = 18
-
-
-def stranger(index: int) -> Person:
-    """Stranger number `index`: a real face of `group-photos/` (0-17), or Lin-Manuel Miranda (18)."""
-    if index == GROUP_PHOTO_FACES:
-        return Person("stranger-18", "faces/video/lin-manuel-miranda.png")
-    return Person(f"stranger-{index}", "group-photos", face=f"box:{index}")
 
 
 @dataclass(frozen=True)
@@ -123,118 +52,6 @@ class Scene:
 
     def person(self, key: str) -> Person:
         return STUDENTS[key] if key in STUDENTS else stranger(int(key.split("-", 1)[1]))
-
-
-# --- ground truth -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Truth:
-    """What a correct pipeline must and must not report for a scene."""
-
-    scene: Scene
-    seats: list[dict] = field(default_factory=list)
-
-    @property
-    def students(self) -> list[str]:
-        """Enrolled people on screen at some point, in order of first arrival."""
-        ordered = sorted((s for s in self.scene.seats if s.person in STUDENTS), key=lambda s: s.arrive)
-        return list(dict.fromkeys(s.person for s in ordered))
-
-    def required(self, min_face_px: int = 40) -> list[str]:
-        """Students whose face is at least `min_face_px` tall: these must be found."""
-        return [n for n in self.students if any(s.person == n and s.face_px >= min_face_px for s in self.scene.seats)]
-
-    def presence(self, name: str) -> tuple[float, float]:
-        """(first second on screen, last second on screen) of a person."""
-        seats = [s for s in self.scene.seats if s.person == name]
-        return min(s.arrive for s in seats), max(self.scene.seconds if s.leave is None else s.leave for s in seats)
-
-
-def truth_of(scene: Scene) -> Truth:
-    return Truth(scene, [asdict(seat) | {"enrolled": seat.person in STUDENTS} for seat in scene.seats])
-
-
-# --- sources ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sprite:
-    """A head-and-shoulders crop (BGR) and its face box height and centre, in crop pixels."""
-
-    image: np.ndarray
-    face_height: float
-    centre: tuple[float, float]
-
-
-def _package_portrait(name: str) -> np.ndarray:
-    """The demo portraits that ship in matplotlib and scikit-image (BGR)."""
-    from classroom.demo_data import PEOPLE
-
-    person = next(p for p in PEOPLE if p.name == name)
-    return np.ascontiguousarray(person.portrait_rgb()[:, :, ::-1])
-
-
-def _clip_frame(path: Path, seconds: float) -> np.ndarray:
-    import cv2
-
-    capture = cv2.VideoCapture(str(path))
-    try:
-        capture.set(cv2.CAP_PROP_POS_MSEC, seconds * 1000)
-        ok, frame = capture.read()
-        if not ok:
-            capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, frame = capture.read()
-    finally:
-        capture.release()
-    if not ok:
-        raise RuntimeError(f"cannot read a frame of {path}")
-    return frame
-
-
-@functools.cache
-def _group_boxes(datasets: Path) -> list[tuple[str, int, int, int, int]]:
-    """(file, top, left, width, height) of every annotated face of group-photos/training.xml."""
-    root = ElementTree.parse(datasets / "group-photos" / "training.xml").getroot()
-    return [
-        (image.get("file"), int(b.get("top")), int(b.get("left")), int(b.get("width")), int(b.get("height")))
-        for image in root.iter("image")
-        for b in image.iter("box")
-    ]
-
-
-def _crop(image: np.ndarray, top: float, left: float, width: float, height: float) -> Sprite:
-    """Head and shoulders around a face box, clamped to the image."""
-    h, w = image.shape[:2]
-    cx = left + width / 2
-    x0, x1 = max(0, int(cx - 1.1 * width)), min(w, int(cx + 1.1 * width))
-    y0, y1 = max(0, int(top - 0.7 * height)), min(h, int(top + height + 0.9 * height))
-    return Sprite(np.ascontiguousarray(image[y0:y1, x0:x1]), float(height), (cx - x0, top + height / 2 - y0))
-
-
-@functools.cache
-def load_sprite(person: Person, datasets: Path) -> Sprite:
-    """Find the person's face in their source (dlib HOG at full size, upsample 1) and crop it."""
-    import cv2
-    import dlib
-
-    if person.face.startswith("box:"):
-        file, top, left, width, height = _group_boxes(datasets)[int(person.face[4:])]
-        image = cv2.imread(str(datasets / "group-photos" / file), cv2.IMREAD_COLOR)
-        return _crop(image, top, left, width, height)
-    if person.path.startswith("package:"):
-        image = _package_portrait(person.path.split(":", 1)[1])
-    elif person.path.endswith(".mp4"):
-        image = _clip_frame(datasets / person.path, person.frame_seconds)
-    else:
-        image = cv2.imread(str(datasets / person.path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise RuntimeError(f"cannot read {person.path}")
-    rects = list(dlib.get_frontal_face_detector()(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), 1))
-    if not rects:
-        raise RuntimeError(f"no face found in {person.path}")
-    rect = min(rects, key=lambda r: r.left()) if person.face == "leftmost" else max(rects, key=lambda r: r.area())
-    return _crop(image, rect.top(), rect.left(), rect.width(), rect.height())
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -354,22 +171,6 @@ def encode_h264(path: Path, images: Iterable[np.ndarray], fps: int = FPS, gop_se
     return path
 
 
-# --- everything a test or the benchmark needs --------------------------------------------------
-
-
-def students_records(names: Sequence[str]) -> list[dict]:
-    """Student records (the students file's format) for enrolled people."""
-    return [{"id": 100 + i, "name": n, "major": STUDENTS[n].record[0], "year": STUDENTS[n].record[1]}  # type: ignore[index]
-            for i, n in enumerate(sorted(names))]
-
-
-def expected_rows(video_name: str, truth: Truth, min_face_px: int = 40) -> list[dict[str, str]]:
-    """The workload's expected rows (`video,name,major,year`) for the students that must be found."""
-    rows = [{"video": video_name, "name": n, "major": STUDENTS[n].record[0], "year": STUDENTS[n].record[1]}  # type: ignore[index]
-            for n in truth.required(min_face_px)]
-    return rows or [{"video": video_name, "name": "", "major": "", "year": ""}]
-
-
 def write_scene(folder: Path, name: str, scene: Scene, datasets: Path) -> tuple[Path, Truth]:
     """`<name>.mp4` and `<name>.truth.json` in `folder`; returns the video's path and its truth."""
     video = write_video(folder / f"{name}.mp4", scene, datasets)
@@ -378,36 +179,6 @@ def write_scene(folder: Path, name: str, scene: Scene, datasets: Path) -> tuple[
         json.dumps({"scene": asdict(scene), "students": truth.students, "required": truth.required()}, indent=1)
     )
     return video, truth
-
-
-ROSTER_FROM_ENROL = ("alex_lacamoire", "kit_harington", "rose_leslie")
-"""faces/enroll/ people added to the classroom pickle (biden and obama are in it already, as
-president_biden and president_obama: enrolling them twice under two names would make one
-person two students)."""
-
-
-def build_scene_roster(datasets: Path):  # -> handler.roster.Roster
-    """The roster scenes are judged against: the original encoding.pickle (11 people), three
-    `faces/enroll/` people from their enrolment photos, and the two demo portraits."""
-    import cv2
-
-    from classroom.demo_data import PEOPLE
-    from handler.enrol import encode_photo, import_pickle
-    from handler.roster import Roster
-
-    base = import_pickle(datasets / "classroom" / "encoding.pickle")
-    names, encodings = list(base.names), [base.encodings]
-    for person in ROSTER_FROM_ENROL:
-        for photo in sorted((datasets / "faces" / "enroll" / person).iterdir()):
-            encodings.append(encode_photo(photo)[None, :])
-            names.append(person)
-    with tempfile.TemporaryDirectory() as folder:
-        for person in PEOPLE:
-            photo = Path(folder) / f"{person.name}.jpg"
-            cv2.imwrite(str(photo), cv2.cvtColor(person.portrait_rgb(), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
-            encodings.append(encode_photo(photo)[None, :])
-            names.append(person.name)
-    return Roster(tuple(names), np.concatenate(encodings))
 
 
 # --- the group photos as a wide shot: real small faces with their annotated boxes ------------------
@@ -502,40 +273,3 @@ def benchmark_classroom(seconds: float = 60.0) -> Scene:
         early=[("president_biden", seconds * 0.6)],
         back_row=["president_obama"],
     )
-
-
-# --- scoring a result against the truth ----------------------------------------------------------
-
-SIZE_BANDS = ((32, 40), (40, 50), (50, 70), (70, 91))
-
-
-def score(truth: Truth, present: Sequence[Mapping[str, object]]) -> dict:
-    """Recall by face-size band, wrong names and presence error of one result.
-
-    `present` holds one mapping per reported student (`name`, `first_seen_seconds`,
-    `last_seen_seconds`, as in the CSV). A wrong name is a reported name that is nobody on
-    screen: a stranger taken for a student, or an absent student.
-    """
-    reported = {str(p["name"]): p for p in present}
-    on_screen = set(truth.students)
-    bands = {}
-    for low, high in SIZE_BANDS:
-        names = sorted({s.person for s in truth.scene.seats if s.person in STUDENTS and low <= s.face_px < high})
-        found = [n for n in names if n in reported]
-        bands[f"{low}-{high - 1}px"] = {"students": len(names), "found": len(found),
-                                        "missed": sorted(set(names) - set(found))}
-    errors = []
-    for name, row in reported.items():
-        if name in on_screen:
-            first, last = truth.presence(name)
-            errors.append(max(abs(float(row["first_seen_seconds"]) - first),  # type: ignore[arg-type]
-                              abs(float(row["last_seen_seconds"]) - last)))  # type: ignore[arg-type]
-    required = truth.required()
-    return {
-        "required": required,
-        "found_required": [n for n in required if n in reported],
-        "recall_required": (sum(n in reported for n in required) / len(required)) if required else 1.0,
-        "wrong_names": sorted(set(reported) - on_screen),
-        "bands": bands,
-        "presence_error_max_seconds": round(max(errors), 2) if errors else 0.0,
-    }

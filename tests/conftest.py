@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from classroom.emulator import Emulator, running_emulator
-from classroom.scene import DatasetsMissing, datasets_dir
+from classroom.datasets import DatasetsMissing, datasets_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from classroom.scene import Scene, Seat, students_records, truth_of, write_scene, build_scene_roster
+from classroom.people import build_scene_roster
+from classroom.scene import Scene, Seat, write_scene
+from classroom.scene_truth import students_records
 from handler.faces import overlap
 from handler.recognition import recognise_video
 from handler.roster import Roster
