@@ -6,7 +6,8 @@ trigger -> outputs. Each step is a component in `infra/`.
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import PROJECT_DIR, from_pulumi, lambda_environment, load_students
+from infra.config import PROJECT_DIR, from_pulumi
+from infra.contract import function_name, lambda_environment
 from infra.function import FunctionArgs, VideoFunction
 from infra.image import HandlerImage, ImageArgs, source_tag
 from infra.storage import Storage, StorageArgs
@@ -32,7 +33,7 @@ table = StudentsTable(
     "students",
     TableArgs(
         table_name=config.students_table,
-        students=load_students(config.students_file),
+        students=list(config.students),
         force_destroy=config.force_destroy,
     ),
 )
@@ -49,7 +50,7 @@ image = HandlerImage(
 function = VideoFunction(
     "attendance",
     FunctionArgs(
-        function_name=config.name_prefix,
+        function_name=function_name(config),
         image_uri=image.digest,
         environment=lambda_environment(config),
         memory_size=config.memory_size,

@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import unquote_plus
 
-from infra.config import ASYNC_RETRY_ATTEMPTS
+from infra.contract import ASYNC_RETRY_ATTEMPTS, log_group_name
 
 log = logging.getLogger("classroom.local_stack")
 
@@ -216,7 +216,7 @@ class _Slot(threading.Thread):
             memory_limit_in_mb=pool.memory_mb,
             deadline_epoch_s=deadline,
             invoked_function_arn=f"arn:aws:lambda:{pool.region}:123456789012:function:{pool.function_name}",
-            log_group_name=f"/aws/lambda/{pool.function_name}",
+            log_group_name=log_group_name(pool.function_name),
         )
         try:
             self.conn.send((job.event, context))

@@ -24,13 +24,8 @@ import click
 from classroom.emulator import Emulator, running_emulator
 from classroom.invoker import HANDLER, Invoker
 from classroom.provision import Provisioned, deprovision, provision
-from infra.config import (
-    PROJECT_DIR,
-    ConfigError,
-    StackConfig,
-    from_stack_file,
-    lambda_environment,
-)
+from infra.config import PROJECT_DIR, ConfigError, StackConfig, from_stack_file
+from infra.contract import function_name, lambda_environment
 
 log = logging.getLogger("classroom.local_stack")
 
@@ -93,7 +88,7 @@ class LocalStack:
                     workers=workers,
                     timeout_s=config.timeout,
                     memory_mb=config.memory_size,
-                    function_name=config.name_prefix,  # as the deployed function is named
+                    function_name=function_name(config),  # as the deployed function is named
                     region=config.region,
                     handler_path=handler_path,
                     handler_logs=handler_logs,

@@ -1,7 +1,7 @@
 """Provision in the emulator what the Pulumi stack provisions, from the same StackConfig.
 
 Buckets, the students table seeded from `studentsFile`, the roster object from `rosterFile`,
-and the input bucket's `s3:ObjectCreated:*` notification (one rule per configured suffix).
+and the input bucket's upload notification (one rule per configured suffix).
 In AWS that notification targets the Lambda; here it targets an SQS queue the local invoker
 drains, so the handler receives the event S3 itself produced.
 """
@@ -11,9 +11,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from infra.config import StackConfig, load_students, student_item
+from infra.config import StackConfig
+from infra.contract import (
+    STUDENTS_KEY,
+    STUDENTS_KEY_TYPE,
+    UPLOAD_EVENTS,
+    public_access_block_boto3,
+    student_item,
+)
 
-STUDENTS_KEY = "name"  # the table's partition key: the handler looks students up by name
 QUEUE_SUFFIX = "-invocations"
 DEAD_LETTER_SUFFIX = "-invocations-dlq"
 
@@ -40,7 +46,7 @@ def notification_configuration(queue_arn: str, suffixes: tuple[str, ...]) -> dic
             {
                 "Id": f"video{suffix}",
                 "QueueArn": queue_arn,
-                "Events": ["s3:ObjectCreated:*"],
+                "Events": list(UPLOAD_EVENTS),
                 "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": suffix}]}},
             }
             for suffix in suffixes
@@ -56,12 +62,7 @@ def _create_bucket(s3: Any, name: str, region: str) -> None:
     # As the stack does: no public access, whatever a later policy says.
     s3.put_public_access_block(
         Bucket=name,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
+        PublicAccessBlockConfiguration=public_access_block_boto3(),
     )
 
 
@@ -93,14 +94,13 @@ def _create_queues(sqs: Any, config: StackConfig) -> tuple[str, str, str]:
 def _seed_students(dynamodb: Any, config: StackConfig) -> int:
     dynamodb.create_table(
         TableName=config.students_table,
-        AttributeDefinitions=[{"AttributeName": STUDENTS_KEY, "AttributeType": "S"}],
+        AttributeDefinitions=[{"AttributeName": STUDENTS_KEY, "AttributeType": STUDENTS_KEY_TYPE}],
         KeySchema=[{"AttributeName": STUDENTS_KEY, "KeyType": "HASH"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    records = load_students(config.students_file)
-    for record in records:
+    for record in config.students:
         dynamodb.put_item(TableName=config.students_table, Item=student_item(record))
-    return len(records)
+    return len(config.students)
 
 
 def provision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any) -> Provisioned:

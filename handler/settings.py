@@ -134,6 +134,18 @@ class Settings:
     def mode(self) -> str:
         return self.recognition.mode
 
+    def environment(self) -> dict[str, str]:
+        """These settings as the function's environment: what `load_settings` reads back."""
+        return {
+            OUTPUT_BUCKET: self.output_bucket,
+            STUDENTS_TABLE: self.students_table,
+            ROSTER_URI: self.roster.uri,
+            **self.recognition.environment(),
+        }
+
+
+OUTPUT_BUCKET, STUDENTS_TABLE, ROSTER_URI = "OUTPUT_BUCKET", "STUDENTS_TABLE", "ROSTER_URI"
+
 
 def _required(environ: Mapping[str, str], name: str) -> str:
     value = environ.get(name, "").strip()
@@ -144,14 +156,14 @@ def _required(environ: Mapping[str, str], name: str) -> str:
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Read and validate the handler's configuration (OUTPUT_BUCKET, STUDENTS_TABLE, ROSTER_URI, ...)."""
-    roster_uri = _required(environ, "ROSTER_URI")
+    roster_uri = _required(environ, ROSTER_URI)
     try:
         roster = parse_s3_uri(roster_uri)
     except ValueError as error:
-        raise SettingsError(f"ROSTER_URI={roster_uri!r}: {error}") from None
+        raise SettingsError(f"{ROSTER_URI}={roster_uri!r}: {error}") from None
     return Settings(
-        output_bucket=_required(environ, "OUTPUT_BUCKET"),
-        students_table=_required(environ, "STUDENTS_TABLE"),
+        output_bucket=_required(environ, OUTPUT_BUCKET),
+        students_table=_required(environ, STUDENTS_TABLE),
         roster=roster,
         recognition=recognition_settings(environ),
     )

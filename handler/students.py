@@ -5,6 +5,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+STUDENTS_KEY = "name"
+"""The students table's partition key (a string): students are looked up by their roster name.
+The stack and the local stack create the table with it (infra.contract)."""
 BATCH_LIMIT = 100  # DynamoDB's maximum keys per BatchGetItem
 MAX_ATTEMPTS = 6
 
@@ -32,16 +35,16 @@ def fetch_students(
     for start in range(0, len(unique), BATCH_LIMIT):
         request: dict[str, Any] = {
             table: {
-                "Keys": [{"name": {"S": name}} for name in unique[start : start + BATCH_LIMIT]],
+                "Keys": [{STUDENTS_KEY: {"S": name}} for name in unique[start : start + BATCH_LIMIT]],
                 "ProjectionExpression": "#name, #major, #year",
-                "ExpressionAttributeNames": {"#name": "name", "#major": "major", "#year": "year"},
+                "ExpressionAttributeNames": {"#name": STUDENTS_KEY, "#major": "major", "#year": "year"},
             }
         }
         for attempt in range(MAX_ATTEMPTS):
             response = dynamodb.batch_get_item(RequestItems=request)
             for item in response.get("Responses", {}).get(table, []):
                 record = _plain(item)
-                found[record["name"]] = record
+                found[record[STUDENTS_KEY]] = record
             request = response.get("UnprocessedKeys") or {}
             if not request:
                 break

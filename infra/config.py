@@ -35,11 +35,6 @@ MEMORY_MB = (128, 10240)
 TIMEOUT_S = (1, 900)
 EPHEMERAL_STORAGE_MB = (512, 10240)
 
-ASYNC_RETRY_ATTEMPTS = 2
-"""Retries of a failed asynchronous invocation (Lambda allows 0-2), on AWS and in the local
-stack alike. Only transient errors fail an invocation (an unreadable video ends in an error
-report instead), so retrying them as often as Lambda allows is cheap."""
-
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
@@ -66,6 +61,7 @@ class StackConfig:
     roster_bucket: str
     students_table: str
     students_file: Path
+    students: tuple[dict[str, Any], ...]  # the records of students_file, validated
     roster_file: Path
     recognition: RecognitionSettings
     memory_size: int
@@ -184,7 +180,7 @@ def parse_config(
         )
 
     students_file = _resolve(base_dir, required("studentsFile"))
-    load_students(students_file)  # validates the records, raising on the key studentsFile
+    students = tuple(load_students(students_file))  # validated once, carried on the config
     roster_file = _resolve(base_dir, required("rosterFile"))
     _check_roster(roster_file)
 
@@ -217,6 +213,7 @@ def parse_config(
         roster_bucket=roster_bucket,
         students_table=students_table,
         students_file=students_file,
+        students=students,
         roster_file=roster_file,
         recognition=recognition,
         memory_size=_integer_in("memorySize", required("memorySize"), MEMORY_MB, "MB"),
@@ -346,29 +343,6 @@ def load_students(path: Path) -> list[dict[str, Any]]:
             raise ConfigError(key, f"{where}: the name {name!r} appears twice; names are the table's key")
         seen.add(name)
     return records
-
-
-def student_item(record: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """The DynamoDB-JSON item for one (validated) student record."""
-    return {
-        "name": {"S": str(record["name"])},
-        "id": {"N": str(record["id"])},
-        "major": {"S": str(record["major"])},
-        "year": {"S": str(record["year"])},
-    }
-
-
-# --- the handler's contract -----------------------------------------------------------
-
-
-def lambda_environment(config: StackConfig) -> dict[str, str]:
-    """The handler's environment variables, exactly; the Lambda and the local stack share it."""
-    return {
-        "OUTPUT_BUCKET": config.output_bucket,
-        "STUDENTS_TABLE": config.students_table,
-        "ROSTER_URI": config.roster_uri,
-        **config.recognition.environment(),
-    }
 
 
 # --- sources --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import ASYNC_RETRY_ATTEMPTS
+from infra.contract import ASYNC_RETRY_ATTEMPTS, log_group_name
 
 MAX_EVENT_AGE_SECONDS = 2 * 60 * 60
 """How long an upload may wait (throttled by reserved concurrency) before it is given up
@@ -133,7 +133,7 @@ class VideoFunction(pulumi.ComponentResource):
         # Lambda's conventional log group, declared so that retention applies to it.
         self.log_group = aws.cloudwatch.LogGroup(
             name,
-            name=f"/aws/lambda/{args.function_name}",
+            name=log_group_name(args.function_name),
             retention_in_days=args.log_retention_days,
             opts=child,
         )

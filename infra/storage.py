@@ -13,6 +13,8 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from infra.contract import PUBLIC_ACCESS_BLOCK
+
 
 @dataclass(frozen=True)
 class StorageArgs:
@@ -46,10 +48,7 @@ class PrivateBucket(pulumi.ComponentResource):
         public_access = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
+            **{setting: True for setting in PUBLIC_ACCESS_BLOCK},
             opts=child,
         )
         aws.s3.BucketOwnershipControls(

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import student_item
+from infra.contract import STUDENTS_KEY, STUDENTS_KEY_TYPE, student_item
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class StudentsTable(pulumi.ComponentResource):
             name,
             name=args.table_name,
             billing_mode="PAY_PER_REQUEST",
-            hash_key="name",
-            attributes=[aws.dynamodb.TableAttributeArgs(name="name", type="S")],
+            hash_key=STUDENTS_KEY,
+            attributes=[aws.dynamodb.TableAttributeArgs(name=STUDENTS_KEY, type=STUDENTS_KEY_TYPE)],
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
             # Outside dev, `pulumi destroy` must not be able to drop the roll.

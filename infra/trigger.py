@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-EVENTS = ["s3:ObjectCreated:*"]
+from infra.contract import UPLOAD_EVENTS
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class UploadTrigger(pulumi.ComponentResource):
             lambda_functions=[
                 aws.s3.BucketNotificationLambdaFunctionArgs(
                     lambda_function_arn=args.function_arn,
-                    events=EVENTS,
+                    events=list(UPLOAD_EVENTS),
                     filter_suffix=suffix,
                 )
                 for suffix in args.video_suffixes

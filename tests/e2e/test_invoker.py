@@ -17,7 +17,7 @@ from urllib.parse import unquote_plus
 import pytest
 
 from classroom.local_stack import LocalStack, load_stack_config
-from infra.config import lambda_environment
+from infra.contract import lambda_environment
 
 STUB = textwrap.dedent('''
     import json, os, time

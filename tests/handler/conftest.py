@@ -19,7 +19,8 @@ import pytest
 
 from classroom.emulator import Emulator
 from classroom.provision import provision
-from infra.config import StackConfig, lambda_environment, parse_config
+from infra.config import StackConfig, parse_config
+from infra.contract import lambda_environment
 from handler import app
 from handler.enrol import import_pickle
 from handler.roster import Roster

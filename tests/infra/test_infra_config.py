@@ -15,19 +15,17 @@ import pytest
 import yaml
 
 from handler.settings import RecognitionSettings, knobs
-
 from infra.config import (
     PROJECT_DIR,
     ConfigError,
     StackConfig,
     declared_keys,
     from_stack_file,
-    lambda_environment,
     load_students,
     parse_config,
     project_defaults,
-    student_item,
 )
+from infra.contract import lambda_environment, public_access_block_boto3, student_item
 
 
 def parse(values: dict[str, str], base_dir: Path, stack: str = "dev", region: str = "us-east-1") -> StackConfig:
@@ -259,6 +257,19 @@ def test_student_item_is_dynamodb_json() -> None:
 def test_load_students_returns_the_records(data_files: dict[str, str], students: list[dict[str, Any]]) -> None:
     """The records come back as written, in order."""
     assert load_students(Path(data_files["studentsFile"])) == students
+
+
+def test_the_config_carries_the_validated_students(minimal: dict[str, str], tmp_path: Path,
+                                                   students: list[dict[str, Any]]) -> None:
+    """The students file is read once, at validation; the program and the local stack use the records."""
+    assert list(parse(minimal, tmp_path).students) == students
+
+
+def test_public_access_block_in_boto3_form() -> None:
+    """The local stack sets the same four blocks the stack declares."""
+    assert public_access_block_boto3() == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+    }
 
 
 @pytest.mark.parametrize(

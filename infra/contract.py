@@ -1,0 +1,66 @@
+"""The stack contract: the facts the Pulumi program (infra/), the local stack (classroom/) and the
+handler share, each written once. No Pulumi import, so the local stack and the tests use it.
+
+The handler's own side of the contract stays in handler/ (the image holds nothing else):
+its environment variables (handler.settings) and the table's key (handler.students).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from handler.events import parse_s3_uri
+from handler.settings import Settings
+from handler.students import STUDENTS_KEY
+
+if TYPE_CHECKING:
+    from infra.config import StackConfig
+
+STUDENTS_KEY_TYPE = "S"
+"""The students table is keyed by STUDENTS_KEY, a string."""
+
+UPLOAD_EVENTS = ("s3:ObjectCreated:*",)
+"""The S3 events that start the function (one notification rule per video suffix)."""
+
+PUBLIC_ACCESS_BLOCK = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+"""Every bucket turns all four of S3's public-access blocks on."""
+
+ASYNC_RETRY_ATTEMPTS = 2
+"""Retries of a failed asynchronous invocation (Lambda allows 0-2), on AWS and in the local
+stack alike. Only transient errors fail an invocation (an unreadable video ends in an error
+report instead), so retrying them as often as Lambda allows is cheap."""
+
+
+def public_access_block_boto3() -> dict[str, bool]:
+    """PUBLIC_ACCESS_BLOCK as boto3's PublicAccessBlockConfiguration (BlockPublicAcls, ...)."""
+    return {"".join(word.capitalize() for word in name.split("_")): True for name in PUBLIC_ACCESS_BLOCK}
+
+
+def log_group_name(function_name: str) -> str:
+    """Lambda's conventional log group of a function."""
+    return f"/aws/lambda/{function_name}"
+
+
+def function_name(config: StackConfig) -> str:
+    """The function's name: one per stack."""
+    return config.name_prefix
+
+
+def lambda_environment(config: StackConfig) -> dict[str, str]:
+    """The handler's environment variables, exactly; the Lambda and the local stack share it."""
+    return Settings(
+        output_bucket=config.output_bucket,
+        students_table=config.students_table,
+        roster=parse_s3_uri(config.roster_uri),
+        recognition=config.recognition,
+    ).environment()
+
+
+def student_item(record: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The DynamoDB-JSON item for one (validated) student record."""
+    return {
+        STUDENTS_KEY: {STUDENTS_KEY_TYPE: str(record["name"])},
+        "id": {"N": str(record["id"])},
+        "major": {"S": str(record["major"])},
+        "year": {"S": str(record["year"])},
+    }
