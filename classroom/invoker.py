@@ -10,25 +10,19 @@ and reported; they never stop the other videos.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import logging
-import multiprocessing
-import os
 import queue
-import signal
-import sys
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from typing import Any
-from urllib.parse import unquote_plus
 
-from infra.contract import ASYNC_RETRY_ATTEMPTS, log_group_name
+from classroom.invocations import Invocation, Job, display_keys, event_keys, video_outcomes
+from classroom.lambda_context import LambdaContext
+from classroom.worker import Worker
+from infra.contract import ASYNC_RETRY_ATTEMPTS
 
 log = logging.getLogger("classroom.local_stack")
 
@@ -36,199 +30,22 @@ RETRIES = ASYNC_RETRY_ATTEMPTS  # as many as the deployed function's async confi
 HANDLER = "handler.app.handler"
 
 
-@dataclass
-class LambdaContext:
-    """The parts of the Lambda context object a handler uses, with a real deadline."""
-
-    function_name: str
-    aws_request_id: str
-    memory_limit_in_mb: int
-    deadline_epoch_s: float
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = ""
-    log_group_name: str = ""
-    log_stream_name: str = "local"
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left before the invoker kills this invocation."""
-        return max(0, int((self.deadline_epoch_s - time.time()) * 1000))
-
-
-@dataclass
-class Job:
-    """One SQS message being processed; `attempt` counts from 1."""
-
-    message_id: str
-    receipt_handle: str
-    event: dict
-    attempt: int = 1
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-
-@dataclass
-class Invocation:
-    """The final outcome of one message: the handler's summary, or why it failed for good."""
-
-    message_id: str
-    keys: list[str]
-    attempts: int
-    ok: bool
-    result: Any = None
-    error: str = ""
-    duration_s: float = 0.0
-
-
-# ---------------------------------------------------------------- worker process side
-
-class _PrefixedLines:
-    """A text stream that writes `prefix` before every line it passes on."""
-
-    def __init__(self, stream: Any, prefix: str) -> None:
-        self.stream, self.prefix, self.at_line_start = stream, prefix, True
-
-    def write(self, text: str) -> int:
-        out = []
-        for piece in text.splitlines(keepends=True):
-            if self.at_line_start:
-                out.append(self.prefix)
-            out.append(piece)
-            self.at_line_start = piece.endswith("\n")
-        self.stream.write("".join(out))
-        return len(text)
-
-    def flush(self) -> None:
-        self.stream.flush()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
-
-
-def _worker_main(
-    conn: Connection, environment: Mapping[str, str], handler_path: str, label: str, handler_logs: bool = True
-) -> None:
-    """Entry point of a worker process: import the handler once, then serve jobs until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-        os.environ.pop(name, None)
-    os.environ.update(environment)
-    # The handler's log lines (JSON on stdout, as Lambda ships them to CloudWatch) stay whole,
-    # indented and labelled so they read apart from the local stack's own lines.
-    sys.stdout = _PrefixedLines(sys.stdout, f"  [{label}] ") if handler_logs else open(os.devnull, "w")
-    # Like the Lambda runtime: a root log handler, so `logging` calls show up too.
-    stream = logging.StreamHandler(sys.stdout)
-    stream.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
-    logging.getLogger().addHandler(stream)
-    handler: Callable[[dict, Any], Any] | None = None
-    import_error = ""
-    try:
-        module_name, _, function_name = handler_path.rpartition(".")
-        handler = getattr(importlib.import_module(module_name), function_name)
-    except Exception:  # reported with every job, so the operator sees it next to the video
-        import_error = "cannot import handler: " + traceback.format_exc(limit=3)
-    conn.send(("ready", import_error))
-    while True:
-        try:
-            message = conn.recv()
-        except EOFError:
-            return
-        if message is None:
-            return
-        event, context = message
-        if handler is None:
-            conn.send(("error", import_error))
-            continue
-        try:
-            conn.send(("ok", handler(event, context)))
-        except BaseException as exc:  # noqa: BLE001 - everything the handler raises is a failed invocation
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
-
-
-# ---------------------------------------------------------------- parent side
-
 class _Slot(threading.Thread):
-    """One worker process and the thread that feeds it and enforces the deadline."""
+    """Feeds one worker process the jobs of the invoker's queue, one at a time."""
 
-    def __init__(self, index: int, pool: "Invoker") -> None:
-        super().__init__(name=f"invoker-slot-{index}", daemon=True)
-        self.index = index
-        self.pool = pool
-        self.process: multiprocessing.process.BaseProcess | None = None
-        self.conn: Connection | None = None
-
-    def _start_process(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        parent, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=_worker_main,
-            args=(child, dict(self.pool.environment), self.pool.handler_path, f"worker {self.index}",
-                  self.pool.handler_logs),
-            name=f"classroom-worker-{self.index}",
-            daemon=True,
-        )
-        self.process.start()
-        child.close()
-        self.conn = parent
-        # Wait for the import (the "init phase"); a slow import must not count against a job.
-        try:
-            if self.conn.poll(self.pool.init_timeout_s):
-                self.conn.recv()
-        except (EOFError, OSError):
-            log.error("worker %d exited while starting (exit code %s)", self.index, self.process.exitcode)
-
-    def _kill_process(self) -> None:
-        if self.process is not None and self.process.is_alive():
-            self.process.kill()
-            self.process.join(5)
-        if self.conn is not None:
-            self.conn.close()
-        self.process, self.conn = None, None
+    def __init__(self, worker: Worker, take: Callable[[], Job | None], run: Callable[[Worker, Job], None],
+                 ready: Callable[[], None]) -> None:
+        super().__init__(name=f"invoker-{worker.label.replace(' ', '-')}", daemon=True)
+        self.worker, self.take, self.run_job, self.ready = worker, take, run, ready
 
     def run(self) -> None:
         try:
-            self._start_process()
-            self.pool._slot_ready()
-            while True:
-                job = self.pool._jobs.get()
-                if job is None:
-                    break
-                self.pool._finished(job, *self._invoke(job))
+            self.worker.start()
+            self.ready()
+            while (job := self.take()) is not None:
+                self.run_job(self.worker, job)
         finally:
-            if self.conn is not None and self.process is not None and self.process.is_alive():
-                try:
-                    self.conn.send(None)
-                    self.process.join(5)
-                except (OSError, ValueError):
-                    pass
-            self._kill_process()
-
-    def _invoke(self, job: Job) -> tuple[bool, Any, float]:
-        """Run one job in the worker process; (ok, result-or-error, seconds)."""
-        if self.process is None or not self.process.is_alive():
-            self._kill_process()
-            self._start_process()
-        assert self.conn is not None
-        pool = self.pool
-        started = time.time()
-        deadline = started + pool.timeout_s
-        context = LambdaContext(
-            function_name=pool.function_name,
-            aws_request_id=job.request_id,
-            memory_limit_in_mb=pool.memory_mb,
-            deadline_epoch_s=deadline,
-            invoked_function_arn=f"arn:aws:lambda:{pool.region}:123456789012:function:{pool.function_name}",
-            log_group_name=log_group_name(pool.function_name),
-        )
-        try:
-            self.conn.send((job.event, context))
-            if not self.conn.poll(max(0.0, deadline - time.time())):
-                self._kill_process()
-                return False, f"Task timed out after {pool.timeout_s:.2f} seconds", time.time() - started
-            status, payload = self.conn.recv()
-        except (EOFError, OSError) as exc:
-            code = self.process.exitcode if self.process is not None else None
-            self._kill_process()
-            return False, f"worker process died (exit code {code}): {exc or 'connection closed'}", time.time() - started
-        return status == "ok", payload, time.time() - started
+            self.worker.close()
 
 
 class Invoker:
@@ -277,7 +94,11 @@ class Invoker:
         self._lock = threading.Condition()
         self._stop = threading.Event()
         self._ready = 0
-        self._slots = [_Slot(i + 1, self) for i in range(workers)]
+        self._slots = [
+            _Slot(Worker(f"worker {i + 1}", self.environment, handler_path, handler_logs, init_timeout_s),
+                  self._jobs.get, self._run, self._slot_ready)
+            for i in range(workers)
+        ]
         self._poller = threading.Thread(target=self._poll, name="invoker-poller", daemon=True)
 
     # -- lifecycle
@@ -302,8 +123,8 @@ class Invoker:
         for slot in self._slots:
             slot.join(max(0.1, grace_end - time.time()))
         for slot in self._slots:  # still busy after the grace period: end the video mid-way
-            if slot.is_alive() and slot.process is not None:
-                slot.process.kill()
+            if slot.is_alive():
+                slot.worker.kill()
             slot.join(5)
         if self._in_flight:
             log.warning("stopped with %d video(s) unfinished", self._in_flight)
@@ -326,6 +147,14 @@ class Invoker:
         return False
 
     # -- internals
+    def _run(self, worker: Worker, job: Job) -> None:
+        """One attempt at one job, in `worker`, with the function's deadline."""
+        context = LambdaContext.starting_now(self.function_name, self.timeout_s, self.memory_mb, self.region,
+                                             request_id=job.request_id)
+        started = time.time()
+        ok, payload = worker.invoke(job.event, context, self.timeout_s)
+        self._finished(job, ok, payload, time.time() - started)
+
     def _slot_ready(self) -> None:
         with self._lock:
             self._ready += 1
@@ -382,7 +211,8 @@ class Invoker:
         shown = display_keys(job.event)
         if ok:
             self._report_success(shown, payload, seconds)
-            self._complete(job, Invocation(job.message_id, keys, job.attempt, True, payload, "", seconds))
+            self._complete(job, Invocation(message_id=job.message_id, keys=keys, attempts=job.attempt, ok=True,
+                                           result=payload, duration_s=seconds))
             return
         error = str(payload)
         if self._stop.is_set():
@@ -407,7 +237,8 @@ class Invoker:
                 )
             except Exception as exc:  # noqa: BLE001 - reporting must not stop the invoker
                 log.warning("could not write to the dead-letter queue: %s", exc)
-        self._complete(job, Invocation(job.message_id, keys, job.attempt, False, None, error, seconds))
+        self._complete(job, Invocation(message_id=job.message_id, keys=keys, attempts=job.attempt, ok=False,
+                                       error=error, duration_s=seconds))
 
     def _complete(self, job: Job, invocation: Invocation) -> None:
         self._delete(job.receipt_handle)
@@ -426,28 +257,13 @@ class Invoker:
     @staticmethod
     def _report_success(shown: str, summary: Any, seconds: float) -> None:
         """One readable line per video from the handler's summary (errors with their reason)."""
-        records = summary.get("records") if isinstance(summary, dict) else None
-        if not isinstance(records, list):
+        outcomes = video_outcomes(summary)
+        if outcomes is None:
             log.info("done     %s in %.1f s", shown, seconds)
             return
-        for record in records:
-            if not isinstance(record, dict):
-                continue
-            key, output = record.get("key", "?"), record.get("output_key", "?")
-            if record.get("status") == "ok":
-                log.info("ok       %s -> %s (%.1f s)", key, output, seconds)
+        for video in outcomes:
+            if video.ok:
+                log.info("ok       %s -> %s (%.1f s)", video.key, video.output_key, seconds)
             else:
-                log.error("ERROR    %s -> %s: %s", key, output, record.get("error", "no reason given"))
+                log.error("ERROR    %s -> %s: %s", video.key, video.output_key, video.error)
 
-
-def event_keys(event: Mapping[str, Any]) -> list[str]:
-    """The object keys an S3 event names, as S3 sent them (URL-encoded)."""
-    records = event.get("Records")
-    if not isinstance(records, list):
-        return []
-    return [str(r.get("s3", {}).get("object", {}).get("key", "?")) for r in records if isinstance(r, dict)]
-
-
-def display_keys(event: Mapping[str, Any]) -> str:
-    """The keys decoded for people (the handler still gets them encoded, as S3 sent them)."""
-    return ", ".join(unquote_plus(key) for key in event_keys(event)) or "(no records)"

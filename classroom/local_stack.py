@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from classroom.emulator import Emulator, running_emulator
+from classroom.invocations import tally
 from classroom.invoker import HANDLER, Invoker
 from classroom.provision import Provisioned, deprovision, provision
 from infra.config import PROJECT_DIR, ConfigError, StackConfig, from_stack_file
@@ -211,12 +212,3 @@ def local_stack(stack: str, port: int, workers: int, roster_file: Path | None, s
     finally:
         if running is not None:
             log.info("local stack stopped: %s", tally(running.invoker.invocations))
-
-
-def tally(invocations: list[Any]) -> str:
-    """`3 videos: 2 ok, 1 error report, 0 failed` over the invocations so far."""
-    statuses = [record.get("status") for inv in invocations if inv.ok and isinstance(inv.result, dict)
-                for record in inv.result.get("records", []) if isinstance(record, dict)]
-    failed = sum(1 for inv in invocations if not inv.ok)
-    return (f"{len(statuses) + failed} video(s): {statuses.count('ok')} ok, "
-            f"{statuses.count('error')} error report(s), {failed} failed after retries")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from classroom.emulator import EMULATOR_ENVIRONMENT
 from classroom.local_stack import LocalStack, load_stack_config
 from handler.enrol import import_pickle
 
@@ -42,7 +43,5 @@ def classroom_stack(classroom_data: Path, classroom_roster_file: Path) -> Iterat
 def cli_environment() -> dict[str, str]:
     """Environment for subprocesses: fake credentials only, never a real profile."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull,
-                "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+    env.update({**EMULATOR_ENVIRONMENT, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
     return env

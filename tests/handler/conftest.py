@@ -1,135 +1,17 @@
-"""A deployed-like pipeline in the emulator: buckets, table, roster, and S3 → SQS delivery.
-
-The handler is called with the event S3 itself produced (read from the queue the input
-bucket notifies), so keys arrive URL-encoded exactly as AWS sends them.
-"""
+"""Fixtures of the handler's tests: the original sample's roster and students, and fresh
+pipelines in the emulator (tests/handler/pipeline.py)."""
 from __future__ import annotations
 
-import csv
-import io
 import json
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from classroom.emulator import Emulator
-from classroom.provision import provision
-from infra.config import StackConfig, parse_config
-from infra.contract import lambda_environment
-from handler import app
 from handler.enrol import import_pickle
 from handler.roster import Roster
-
-
-@dataclass
-class FakeContext:
-    """The attributes of a Lambda context object that the handler reads."""
-
-    aws_request_id: str = "test-request"
-    function_name: str = "smart-classroom-test"
-    memory_limit_in_mb: int = 3008
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
-
-
-@dataclass
-class Pipeline:
-    """One isolated stack in the emulator; `upload` then `deliver` runs the handler."""
-
-    config: StackConfig
-    s3: Any
-    sqs: Any
-    dynamodb: Any
-    queue_url: str
-    environment: dict[str, str]
-
-    @property
-    def input_bucket(self) -> str:
-        return self.config.input_bucket
-
-    @property
-    def output_bucket(self) -> str:
-        return self.config.output_bucket
-
-    @property
-    def table(self) -> str:
-        return self.config.students_table
-
-    def upload(self, key: str, body: bytes) -> None:
-        self.s3.put_object(Bucket=self.input_bucket, Key=key, Body=body)
-
-    def events(self) -> list[dict[str, Any]]:
-        """The S3 notifications waiting in the queue (test events skipped), removed from it."""
-        found: list[dict[str, Any]] = []
-        while True:
-            response = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-            messages = response.get("Messages", [])
-            if not messages:
-                return found
-            for message in messages:
-                body = json.loads(message["Body"])
-                if "Records" in body:
-                    found.append(body)
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-    def deliver(self) -> list[dict[str, Any]]:
-        """Run the handler once per queued event, as Lambda would; returns the summaries."""
-        return [app.handler(event, FakeContext()) for event in self.events()]
-
-    def result(self, key: str) -> bytes:
-        return self.s3.get_object(Bucket=self.output_bucket, Key=key)["Body"].read()
-
-    def csv_rows(self, key: str) -> list[dict[str, str]]:
-        return list(csv.DictReader(io.StringIO(self.result(key).decode("utf-8"))))
-
-    def output_keys(self) -> list[str]:
-        listing = self.s3.list_objects_v2(Bucket=self.output_bucket)
-        return sorted(item["Key"] for item in listing.get("Contents", []))
-
-    def put_roster(self, roster: Roster, tmp_path: Path) -> None:
-        path = tmp_path / "replacement-roster.npz"
-        roster.save(path)
-        self.s3.put_object(Bucket=self.config.roster_bucket, Key=self.config.roster_key, Body=path.read_bytes())
-
-
-def make_pipeline(emulator: Emulator, students: list[dict[str, Any]], roster: Roster | None, tmp_path: Path) -> Pipeline:
-    """Provision a fresh stack as the local stack does (`classroom.provision`), under unique names.
-
-    The handler then sees exactly the environment the deployed function gets
-    (`lambda_environment`). With `roster=None` the roster object is removed after provisioning.
-    """
-    suffix = uuid.uuid4().hex[:8]
-    students_file = tmp_path / f"students-{suffix}.json"
-    students_file.write_text(json.dumps(students))
-    roster_file = tmp_path / "roster.npz"
-    (roster or Roster(("placeholder",), np.zeros((1, 128)))).save(roster_file)
-    config = parse_config(
-        {
-            "inputBucket": f"test-input-{suffix}",
-            "outputBucket": f"test-output-{suffix}",
-            "rosterBucket": f"test-roster-{suffix}",
-            "studentsTable": f"students-{suffix}",
-            "studentsFile": str(students_file),
-            "rosterFile": str(roster_file),
-        },
-        stack=f"test-{suffix}",
-        region=emulator.region,
-        base_dir=tmp_path,
-    )
-    s3, sqs, dynamodb = (emulator.client(name) for name in ("s3", "sqs", "dynamodb"))
-    provisioned = provision(config, s3, sqs, dynamodb)
-    if roster is None:
-        s3.delete_object(Bucket=config.roster_bucket, Key=config.roster_key)
-    pipeline = Pipeline(config=config, s3=s3, sqs=sqs, dynamodb=dynamodb,
-                        queue_url=provisioned.queue_url, environment=lambda_environment(config))
-    pipeline.events()  # drop the test event S3 sends when the notification is configured
-    return pipeline
+from tests.handler.pipeline import Pipeline, PipelineFactory, make_pipeline
 
 
 @pytest.fixture(scope="session")
@@ -140,9 +22,6 @@ def classroom_roster(datasets: Path) -> Roster:
 @pytest.fixture(scope="session")
 def classroom_students(datasets: Path) -> list[dict[str, Any]]:
     return json.loads((datasets / "classroom" / "student_data.json").read_text())
-
-
-PipelineFactory = Callable[[list[dict[str, Any]], Roster | None], Pipeline]
 
 
 @pytest.fixture

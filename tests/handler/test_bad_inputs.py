@@ -11,7 +11,7 @@ import pytest
 from handler.report import CSV_HEADER
 from handler.roster import Roster
 from handler.settings import SettingsError
-from tests.handler.conftest import FakeContext, Pipeline, PipelineFactory
+from tests.handler.pipeline import Pipeline, PipelineFactory, lambda_context
 from tests.handler.videos import faceless_video, still_video
 from handler import app
 
@@ -125,7 +125,7 @@ def test_one_bad_record_does_not_stop_the_others(classroom: Pipeline, datasets: 
     merged = {"Records": [record for event in events for record in event["Records"]]}
     assert len(merged["Records"]) == 3
 
-    summary = app.handler(merged, FakeContext())
+    summary = app.handler(merged, lambda_context())
 
     assert [r["status"] for r in summary["records"]] == ["ok", "error", "ok"]
     assert classroom.output_keys() == ["a/also-good.csv", "a/bad.error.json", "a/good.csv"]
@@ -142,7 +142,7 @@ def test_aws_error_raises_for_retry_after_the_other_records(
     monkeypatch.setenv("STUDENTS_TABLE", "no-such-table")  # every lookup fails: AWS says so
 
     with pytest.raises(RuntimeError, match="2 of 2 records failed and will be retried"):
-        app.handler(merged, FakeContext())
+        app.handler(merged, lambda_context())
     assert classroom.output_keys() == []  # no half result: the retry will write it
 
 
@@ -160,7 +160,7 @@ def test_temporary_files_are_removed(classroom: Pipeline, datasets: Path, tmp_pa
 def test_missing_setting_names_the_variable(classroom: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OUTPUT_BUCKET")
     with pytest.raises(SettingsError, match="OUTPUT_BUCKET is not set"):
-        app.handler({"Records": []}, FakeContext())
+        app.handler({"Records": []}, lambda_context())
 
 
 def test_new_roster_takes_effect_without_a_new_container(

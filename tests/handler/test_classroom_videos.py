@@ -7,7 +7,7 @@ import pytest
 
 from classroom.results import load_expected, parse_result_csv
 from handler.report import CSV_HEADER
-from tests.handler.conftest import Pipeline
+from tests.handler.pipeline import Pipeline
 
 
 @pytest.mark.parametrize("mode", ["all", "first"])

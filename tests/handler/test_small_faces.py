@@ -19,7 +19,7 @@ from handler.faces import overlap
 from handler.recognition import recognise_video
 from handler.roster import Roster
 from handler.settings import RecognitionSettings
-from tests.handler.conftest import PipelineFactory
+from tests.handler.pipeline import PipelineFactory
 from classroom.scene import group_photo_video
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

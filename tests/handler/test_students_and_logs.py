@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from handler.students import fetch_students
-from tests.handler.conftest import Pipeline, PipelineFactory
+from tests.handler.pipeline import Pipeline, PipelineFactory
 
 
 def test_lookup_of_more_names_than_one_batch_holds(new_pipeline: PipelineFactory) -> None:
