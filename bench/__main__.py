@@ -99,7 +99,7 @@ def _default_settings() -> dict:
 
 
 def _median(values):
-    from bench.report import median
+    from bench.results_table import median
 
     return median(values)
 
@@ -333,7 +333,7 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, classroom_repea
             run_args += ["--run", "all", str(long_path)]
         results["profile"], _ = _run_child(["profile", *run_args, "--roster", rosters["combined"]], cpu)
 
-    from bench.report import table, targets, write_json
+    from bench.results_table import table, targets, write_json
 
     results["machine"]["load_average_end"] = os.getloadavg()[0]
     results["targets"] = targets(results)

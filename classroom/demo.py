@@ -14,12 +14,14 @@ import click
 from classroom.demo_data import build_demo_data, is_complete
 from classroom.local_stack import LocalStack, configure_logging, load_stack_config
 from classroom.results import ResultFormatError, load_expected
-from classroom.workload import find_videos, report, run_workload
+from classroom.cli_options import local_stack_data, summary_outputs, upload_repeat_and_timeout
+from classroom.workload_output import show_summary
+from classroom.workload_run import find_videos, run_workload
 from infra.config import ConfigError
 
 
 @click.command("demo")
-@click.option("--stack", default="dev", show_default=True, help="Read names and settings from Pulumi.<stack>.yaml.")
+@local_stack_data
 @click.option("--data", "data_dir", default=Path("build/demo"), show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Demo data folder; built from packaged portraits if incomplete.")
@@ -28,18 +30,8 @@ from infra.config import ConfigError
               help="Use these videos instead of DATA/videos (e.g. ../shared/datasets/classroom/videos).")
 @click.option("--expected", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Expected file for --videos (default DATA/expected.csv).")
-@click.option("--roster-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Roster .npz to use instead of the stack's rosterFile.")
-@click.option("--students-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Students JSON to use instead of the stack's studentsFile.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes running the handler.")
-@click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 1000),
-              help="Upload every video this many times.")
-@click.option("--timeout", "timeout_s", default=600.0, show_default=True, type=click.FloatRange(min=0),
-              help="Seconds to wait for results after the last upload.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the summary as JSON here.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a latency plot (PNG) here.")
+@upload_repeat_and_timeout
+@summary_outputs
 @click.option("--handler-logs", is_flag=True, help="Show the handler's JSON log lines too.")
 def demo(stack: str, data_dir: Path, rebuild: bool, videos_dir: Path | None, expected: Path | None,
          roster_file: Path | None, students_file: Path | None, workers: int, repeat: int, timeout_s: float,
@@ -75,5 +67,5 @@ def demo(stack: str, data_dir: Path, rebuild: bool, videos_dir: Path | None, exp
         summary = run_workload(running.client("s3"), config.input_bucket, config.output_bucket, videos, expectation,
                                repeat=repeat, concurrency=min(8, len(videos) * repeat), timeout_s=timeout_s,
                                prefix="demo")
-    report(summary, json_path, plot_path)
+    show_summary(summary, json_path, plot_path)
     sys.exit(0 if summary.ok else 1)

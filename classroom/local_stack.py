@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from classroom.emulator import Emulator, running_emulator
+from classroom.cli_options import local_stack_data
 from classroom.invocations import tally
 from classroom.invoker import HANDLER, Invoker
 from classroom.provision import Provisioned, deprovision, provision
@@ -145,21 +146,9 @@ def _provisioned(config: StackConfig, clients: dict[str, Any]) -> Iterator[Provi
         deprovision(config, clients["s3"], clients["sqs"], clients["dynamodb"])
 
 
-class _AboveProgressBars(logging.StreamHandler):
-    """Writes through tqdm, so a progress bar (the demo's) is redrawn below each line."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        from tqdm import tqdm
-
-        try:
-            tqdm.write(self.format(record), file=self.stream)
-        except Exception:  # noqa: BLE001 - logging must never raise
-            self.handleError(record)
-
-
 def configure_logging(verbose: bool = False) -> None:
     """Readable local-stack lines: time and message, nothing else."""
-    handler = _AboveProgressBars(sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)  # through tqdm while a progress bar is up (workload_run)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
     logger = logging.getLogger("classroom")
     logger.handlers[:] = [handler]
@@ -172,15 +161,9 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
 
 
 @click.command("local-stack")
-@click.option("--stack", default="dev", show_default=True, help="Read names and settings from Pulumi.<stack>.yaml.")
+@local_stack_data
 @click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535),
               help="Port for the emulator on 127.0.0.1 (0 = any free port).")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes running the handler (videos processed at once).")
-@click.option("--roster-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Use this roster .npz instead of the stack's rosterFile.")
-@click.option("--students-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Use this students JSON instead of the stack's studentsFile.")
 @click.option("--handler-logs/--no-handler-logs", default=True, show_default=True,
               help="Show the handler's JSON log lines (one per video) under the local stack's own.")
 def local_stack(stack: str, port: int, workers: int, roster_file: Path | None, students_file: Path | None,

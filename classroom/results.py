@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handler.report import CSV_HEADER
+from handler.result_files import CSV_HEADER
 
 Row = tuple[str, str, str]  # (name, major, year): the columns the pipeline must get right
 EXPECTED_HEADER = ("video", "name", "major", "year")
@@ -95,7 +95,7 @@ class VideoOutcome:
 
     key: str
     video: str  # the file name the expectation is keyed by
-    sent_at: float  # seconds since the run started, when the upload completed
+    sent_at: float | None  # seconds since the run started, when the upload completed (None: not yet)
     verdict: str = MISSING
     latency_s: float | None = None  # upload completed → result object seen
     result_key: str | None = None

@@ -21,7 +21,7 @@ from handler.events import BadRecord, S3Location, error_key, output_key, records
 from handler.faces import face_finder
 from handler.logs import log_json
 from handler.recognition import Recognition, recognise_video
-from handler.report import attendance_csv, error_report
+from handler.result_files import attendance_csv, error_report
 from handler.roster import Roster, RosterCache, RosterError
 from handler.settings import Settings, load_settings
 from handler.students import fetch_students

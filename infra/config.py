@@ -222,7 +222,7 @@ def parse_config(
         reserved_concurrency=None if reserved == -1 else reserved,
         log_retention_days=retention,
         force_destroy=_boolean("forceDestroy", required("forceDestroy")),
-        video_suffixes=_suffixes("videoSuffixes", required("videoSuffixes")),
+        video_suffixes=parse_suffixes(required("videoSuffixes")),
     )
 
 
@@ -279,7 +279,8 @@ def _boolean(key: str, value: str) -> bool:
     return lowered == "true"
 
 
-def _suffixes(key: str, value: str) -> tuple[str, ...]:
+def parse_suffixes(value: str, key: str = "videoSuffixes") -> tuple[str, ...]:
+    """`.mp4,.mov` → ('.mp4', '.mov'): non-empty, without spaces, none the end of another."""
     suffixes = tuple(s.strip() for s in value.split(","))
     if not all(suffixes) or any(re.search(r"\s", s) for s in suffixes):
         raise ConfigError(key, f"{value!r} must be a comma-separated list of non-empty suffixes such as .mp4,.mov")

@@ -22,7 +22,7 @@ from classroom.results import (
     percentile,
     summarise,
 )
-from classroom.workload import plan_uploads
+from classroom.workload_run import plan_uploads
 
 
 def test_expected_file_groups_rows_by_video_and_empty_name_means_nobody() -> None:

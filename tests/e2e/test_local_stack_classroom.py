@@ -11,7 +11,7 @@ from typing import Any
 
 from classroom.local_stack import LocalStack
 from classroom.results import CORRECT, ERROR, MISSING, load_expected, parse_result_csv
-from classroom.workload import find_videos, run_workload
+from classroom.workload_run import find_videos, run_workload
 
 REPO = Path(__file__).resolve().parents[2]
 AWS_CLI = Path(sys.executable).parent / "aws"

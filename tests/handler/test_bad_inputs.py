@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from handler.report import CSV_HEADER
+from handler.result_files import CSV_HEADER
 from handler.roster import Roster
 from handler.settings import SettingsError
 from tests.handler.pipeline import Pipeline, PipelineFactory, lambda_context
