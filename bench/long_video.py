@@ -33,6 +33,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import click
 import numpy as np
 
 BUILDER_VERSION = 2
@@ -412,15 +413,17 @@ def check_ground_truth(video: Path, placed: list[Placed], datasets: Path, tolera
     return checks
 
 
-if __name__ == "__main__":
-    import argparse
-
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--quick", is_flag=True, help="The few-second version.")
+@click.option("--force", is_flag=True, help="Rebuild even if cached.")
+def main(quick: bool, force: bool) -> None:
+    """Build the benchmark's long classroom video (`python -m bench.long_video`)."""
     from classroom.datasets import datasets_dir
 
-    parser = argparse.ArgumentParser(description="Build the benchmark's long classroom video.")
-    parser.add_argument("--quick", action="store_true", help="the few-second version")
-    parser.add_argument("--force", action="store_true", help="rebuild even if cached")
-    args = parser.parse_args()
-    path, answer = build(datasets_dir(), quick=args.quick, force=args.force)
-    print(path)
-    print(json.dumps({k: answer[k] for k in ("required", "allowed", "brief", "strangers", "checks")}, indent=1))
+    path, answer = build(datasets_dir(), quick=quick, force=force)
+    click.echo(path)
+    click.echo(json.dumps({k: answer[k] for k in ("required", "allowed", "brief", "strangers", "checks")}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -17,7 +17,7 @@ from classroom.results import ResultFormatError, load_expected
 from classroom.cli_options import local_stack_data, summary_outputs, upload_repeat_and_timeout
 from classroom.workload_output import show_summary
 from classroom.workload_run import find_videos, run_workload
-from infra.config import ConfigError
+from infra.errors import ConfigError
 
 
 @click.command("demo")

@@ -26,7 +26,8 @@ from classroom.cli_options import local_stack_data
 from classroom.invocations import tally
 from classroom.invoker import HANDLER, Invoker
 from classroom.provision import Provisioned, deprovision, provision
-from infra.config import PROJECT_DIR, ConfigError, StackConfig, from_stack_file
+from infra.config import PROJECT_DIR, StackConfig, from_stack_file
+from infra.errors import ConfigError
 from infra.contract import function_name, lambda_environment
 
 log = logging.getLogger("classroom.local_stack")

@@ -38,7 +38,8 @@ def workload(videos_dir: Path, expected: Path | None, stack: str, input_bucket: 
     p50/p95/max, throughput) and exits 1 if any result is wrong, missing or an error report.
     Against the local stack add --endpoint-url (printed when it starts).
     """
-    from infra.config import ConfigError, from_stack_file, parse_suffixes, project_defaults
+    from infra.config import from_stack_file, parse_suffixes, project_defaults
+    from infra.errors import ConfigError
 
     suffixes: Sequence[str] = parse_suffixes(project_defaults()["videoSuffixes"])  # as Pulumi.yaml declares
     if not (input_bucket and output_bucket):

@@ -9,8 +9,6 @@ Nothing here imports `pulumi` at module level.
 from __future__ import annotations
 
 import functools
-import ipaddress
-import json
 import os
 import re
 import zipfile
@@ -22,6 +20,9 @@ from typing import Any
 import yaml
 
 from handler.settings import InvalidSetting, RecognitionSettings, knobs, recognition_settings
+from infra.aws_names import bucket_name, table_name
+from infra.errors import ConfigError
+from infra.students_file import load_students
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The directory holding `Pulumi.yaml`; relative file paths in config resolve against it."""
@@ -34,21 +35,6 @@ LOG_RETENTION_DAYS = (
 MEMORY_MB = (128, 10240)
 TIMEOUT_S = (1, 900)
 EPHEMERAL_STORAGE_MB = (512, 10240)
-
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
-_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
-_STUDENT_FIELDS = ("id", "name", "major", "year")
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing or invalid; the message starts with its key."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key}: {problem}")
-        self.key = key
-
 
 @dataclass(frozen=True)
 class StackConfig:
@@ -157,27 +143,21 @@ def parse_config(
     if not region:
         raise ConfigError("aws:region", "required; set it with `pulumi config set aws:region <region>`")
 
-    input_bucket = _bucket_name("inputBucket", required("inputBucket"))
-    output_bucket = _bucket_name("outputBucket", required("outputBucket"))
+    input_bucket = bucket_name("inputBucket", required("inputBucket"))
+    output_bucket = bucket_name("outputBucket", required("outputBucket"))
     if output_bucket == input_bucket:
         raise ConfigError(
             "outputBucket",
             f"must differ from inputBucket ({input_bucket!r}): results written to the "
             "triggering bucket would invoke the function on its own output forever",
         )
-    roster_bucket = _bucket_name(
+    roster_bucket = bucket_name(
         "rosterBucket", raw.get("rosterBucket", "").strip() or f"{input_bucket}-roster"
     )
     if roster_bucket in (input_bucket, output_bucket):
         raise ConfigError("rosterBucket", "must differ from inputBucket and outputBucket")
 
-    students_table = raw.get("studentsTable", "").strip() or f"smart-classroom-{stack}-students"
-    if not _TABLE_NAME.match(students_table):
-        raise ConfigError(
-            "studentsTable",
-            f"{students_table!r} is not a valid DynamoDB table name "
-            "(3-255 characters: letters, digits, '_', '-', '.')",
-        )
+    students_table = table_name("studentsTable", raw.get("studentsTable", "").strip() or f"smart-classroom-{stack}-students")
 
     students_file = _resolve(base_dir, required("studentsFile"))
     students = tuple(load_students(students_file))  # validated once, carried on the config
@@ -224,32 +204,6 @@ def parse_config(
         force_destroy=_boolean("forceDestroy", required("forceDestroy")),
         video_suffixes=parse_suffixes(required("videoSuffixes")),
     )
-
-
-def _bucket_name(key: str, name: str) -> str:
-    """Check S3's naming rules for general purpose buckets."""
-    problem = None
-    if not 3 <= len(name) <= 63:
-        problem = "must be 3 to 63 characters long"
-    elif not _BUCKET_NAME.match(name):
-        problem = "may hold only lowercase letters, digits, '.' and '-', and must start and end with a letter or digit"
-    elif ".." in name or ".-" in name or "-." in name:
-        problem = "must not have '..', '.-' or '-.'"
-    elif _is_ip_address(name):
-        problem = "must not look like an IP address"
-    elif name.startswith(_BUCKET_RESERVED_PREFIXES) or name.endswith(_BUCKET_RESERVED_SUFFIXES):
-        problem = "uses a prefix or suffix S3 reserves"
-    if problem:
-        raise ConfigError(key, f"{name!r} is not a valid S3 bucket name: {problem}")
-    return name
-
-
-def _is_ip_address(name: str) -> bool:
-    try:
-        ipaddress.IPv4Address(name)
-    except ValueError:
-        return False
-    return True
 
 
 def _resolve(base_dir: Path, value: str) -> Path:
@@ -301,49 +255,6 @@ def _check_roster(path: Path) -> None:
         )
     if not zipfile.is_zipfile(path):
         raise ConfigError("rosterFile", f"{path} is not an .npz archive")
-
-
-# --- students -------------------------------------------------------------------------
-
-
-def load_students(path: Path) -> list[dict[str, Any]]:
-    """Read and validate the students file: a JSON list of {id, name, major, year}."""
-    key = "studentsFile"
-    try:
-        records = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            key, f"{path} does not exist; `python -m classroom demo-data` writes an example"
-        ) from None
-    except OSError as e:
-        raise ConfigError(key, f"cannot read {path}: {e.strerror or e}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(key, f"{path} is not valid JSON: {e}") from None
-    if not isinstance(records, list):
-        raise ConfigError(key, f"{path} must hold a JSON list of student records")
-    seen: set[str] = set()
-    for index, record in enumerate(records):
-        where = f"{path} record {index}"
-        if not isinstance(record, dict):
-            raise ConfigError(key, f"{where} is not an object")
-        missing = [f for f in _STUDENT_FIELDS if f not in record]
-        if missing:
-            raise ConfigError(key, f"{where} lacks {', '.join(missing)}")
-        extra = sorted(set(record) - set(_STUDENT_FIELDS))
-        if extra:
-            raise ConfigError(key, f"{where} has unexpected fields {', '.join(extra)}")
-        if isinstance(record["id"], bool) or not isinstance(record["id"], int):
-            raise ConfigError(key, f"{where}: id must be a whole number")
-        name = record["name"]
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(key, f"{where}: name must be a non-empty string")
-        for field in ("major", "year"):
-            if isinstance(record[field], bool) or not isinstance(record[field], (str, int)):
-                raise ConfigError(key, f"{where}: {field} must be a string")
-        if name in seen:
-            raise ConfigError(key, f"{where}: the name {name!r} appears twice; names are the table's key")
-        seen.add(name)
-    return records
 
 
 # --- sources --------------------------------------------------------------------------

@@ -15,16 +15,9 @@ import pytest
 import yaml
 
 from handler.settings import RecognitionSettings, knobs
-from infra.config import (
-    PROJECT_DIR,
-    ConfigError,
-    StackConfig,
-    declared_keys,
-    from_stack_file,
-    load_students,
-    parse_config,
-    project_defaults,
-)
+from infra.config import PROJECT_DIR, StackConfig, declared_keys, from_stack_file, parse_config, project_defaults
+from infra.errors import ConfigError
+from infra.students_file import load_students
 from infra.contract import lambda_environment, public_access_block_boto3, student_item
 
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from infra.config import ConfigError, parse_config
+from infra.config import parse_config
+from infra.errors import ConfigError
 from infra.contract import ASYNC_RETRY_ATTEMPTS, lambda_environment, student_item
 
 if TYPE_CHECKING:
