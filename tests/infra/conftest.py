@@ -10,7 +10,6 @@ import json
 import logging
 import runpy
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,8 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+from tests.infra.program import Program, Recorded
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROJECT = "smart-classroom"
@@ -33,45 +34,6 @@ STUDENTS = [
     {"id": 2, "name": "alan_turing", "major": "Computer Science", "year": "Junior"},
     {"id": 3, "name": "grace_hopper", "major": "Physics", "year": 2026},
 ]
-
-
-@dataclass
-class Recorded:
-    """One resource the program declared, as the engine would have seen it."""
-
-    type: str
-    name: str
-    urn: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    parent: str
-    dependencies: list[str]
-    custom: bool
-    secret_inputs: set[str]
-
-
-@dataclass
-class Program:
-    """What one run of the program declared, exported, called and logged."""
-
-    resources: list[Recorded] = field(default_factory=list)
-    exports: dict[str, Any] = field(default_factory=dict)
-    calls: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def of_type(self, type_: str) -> list[Recorded]:
-        """All resources of one type token, e.g. `aws:s3/bucket:Bucket`."""
-        return [r for r in self.resources if r.type == type_]
-
-    def one(self, type_: str, name: str | None = None) -> Recorded:
-        """The single resource of a type (and name), failing if there are none or several."""
-        found = [r for r in self.of_type(type_) if name is None or r.name == name]
-        assert len(found) == 1, f"expected one {type_} {name or ''}, found {[r.name for r in found]}"
-        return found[0]
-
-    def by_urn(self, urn: str) -> Recorded:
-        """The resource with this URN."""
-        return next(r for r in self.resources if r.urn == urn)
 
 
 class RecordingMocks(pulumi.runtime.Mocks):

@@ -2,14 +2,19 @@
 
 Each test checks something that decides whether the deployed pipeline works and is safe:
 private buckets, the exact IAM grants, the function wired to the pushed image digest, the
-trigger that cannot fire before S3 is allowed to invoke the function.
+trigger that cannot fire before S3 is allowed to invoke the function. (Over 300 lines on
+purpose: one short test per resource of the program, all reading the one recorded run.)
+
+The run is recorded with a subclass of Pulumi's mock monitor (tests/infra/conftest.py), not
+only `pulumi.runtime.Mocks`, because the graph tests need each resource's parent and
+dependencies, which the public mocks API does not hand over.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
@@ -17,8 +22,7 @@ from infra.config import parse_config
 from infra.errors import ConfigError
 from infra.contract import ASYNC_RETRY_ATTEMPTS, lambda_environment, student_item
 
-if TYPE_CHECKING:
-    from conftest import Program
+from tests.infra.program import Program
 
 BUCKET = "aws:s3/bucket:Bucket"
 FUNCTION = "aws:lambda/function:Function"
