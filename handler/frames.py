@@ -44,14 +44,6 @@ class Frame:
             self._rgb = self._frame.to_ndarray(format="rgb24")
         return self._rgb
 
-    @classmethod
-    def from_rgb(cls, rgb: np.ndarray, seconds: float = 0.0, sample: int = 0) -> Frame:
-        """A frame made from an RGB image (for photos and tests)."""
-        gray = np.ascontiguousarray(
-            (rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114).round().astype(np.uint8)
-        )
-        return cls(sample, seconds, gray, None, np.ascontiguousarray(rgb))
-
 
 @dataclass
 class DecodeStats:
