@@ -32,8 +32,6 @@ KNOWN_FACE_REACH = 1.0
 """Changes within this many face sizes of a known face are that person moving, not a new face."""
 SCENE_CHANGE_SHARE = 0.3
 """A change over this share of the picture (a camera move, lights) calls for a full scan."""
-FULL_SCAN_SECONDS = 20.0
-"""A full scan at least this often, for faces that turned towards the camera without moving."""
 SECOND_SCAN_SECONDS = 2.0
 """The second full scan comes this soon after the first: one detection finds most small faces,
 not all (the detector's cells fall differently on each frame), and a still face missed at the
@@ -96,7 +94,9 @@ class Look:
 class ChangeWatch:
     """Decides each sample's Look from how the picture changed since it was last looked at."""
 
-    def __init__(self, full_scan_seconds: float = FULL_SCAN_SECONDS) -> None:
+    def __init__(self, full_scan_seconds: float) -> None:
+        """`full_scan_seconds`: the setting of that name (a full scan at least that often, for
+        faces that turned towards the camera without moving)."""
         self.full_scan_seconds = full_scan_seconds
         self._reference: np.ndarray | None = None
         self._age: np.ndarray | None = None  # consecutive looks each cell has been changed
