@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from classroom.demo_data import build_demo_data, is_complete
+from classroom.demo_data import LECTURE_HALL, build_demo_data, is_complete
 from classroom.local_stack import LocalStack, configure_logging, load_stack_config
 from classroom.results import ResultFormatError, load_expected
 from classroom.cli_options import local_stack_data, summary_outputs, upload_repeat_and_timeout
@@ -67,5 +67,9 @@ def demo(stack: str, data_dir: Path, rebuild: bool, videos_dir: Path | None, exp
         summary = run_workload(running.client("s3"), config.input_bucket, config.output_bucket, videos, expectation,
                                repeat=repeat, concurrency=min(8, len(videos) * repeat), timeout_s=timeout_s,
                                prefix="demo")
+        whole_class = next((o for o in summary.outcomes if o.video == LECTURE_HALL and o.result_key), None)
+        if whole_class is not None:  # the attendance a teacher gets for a whole class
+            body = running.client("s3").get_object(Bucket=config.output_bucket, Key=whole_class.result_key)["Body"]
+            click.echo(f"\n{whole_class.result_key}:\n{body.read().decode('utf-8')}")
     show_summary(summary, json_path, plot_path)
     sys.exit(0 if summary.ok else 1)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from classroom.results import load_expected
+from handler.result_files import CSV_HEADER
 from handler.roster import Roster
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,6 +23,11 @@ def test_demo_builds_its_data_and_every_result_is_correct(cli_environment: dict[
     counts = {k: summary[k] for k in ("sent", "received", "correct", "wrong", "missing", "errors")}
     assert counts == {"sent": 5, "received": 5, "correct": 5, "wrong": 0, "missing": 0, "errors": 0}
     assert "verdict           OK" in result.stdout
+    # the whole class's attendance is shown: both students, Collins seen from 6 s (she comes in late)
+    shown = result.stdout.split("demo/lecture_hall.csv:\n", 1)[1].splitlines()
+    assert shown[0] == ",".join(CSV_HEADER)
+    assert [line.split(",")[0] for line in shown[1:3]] == ["grace_hopper", "eileen_collins"]
+    assert 6.0 <= float(shown[2].split(",")[3]) <= 7.0
 
     # The data set: two enrolled people, their records, and the scenes' expectations.
     assert Roster.load(data / "roster.npz").people == ["eileen_collins", "grace_hopper"]
