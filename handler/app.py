@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 from botocore.exceptions import ClientError
@@ -67,8 +68,9 @@ def _load_roster(settings: Settings) -> Roster:
         raise VideoRejected(f"the roster {roster.uri} is not a valid roster file: {error}") from None
 
 
-def _download(video: S3Location, folder: Path) -> Path:
-    """Copy the video into this record's own temporary folder (no shell, no key in a path)."""
+def _download(video: S3Location, folder: Path, source: dict[str, str]) -> Path:
+    """Copy the video into this record's own temporary folder (no shell, no key in a path);
+    what was read (size, ETag, version) goes into `source`, for the result's metadata."""
     path = folder / ("video" + Path(video.key).suffix.lower()[:16])
     try:
         response = _s3().get_object(Bucket=video.bucket, Key=video.key)
@@ -76,16 +78,20 @@ def _download(video: S3Location, folder: Path) -> Path:
         if _error_code(error) in MISSING_OBJECT_CODES:
             raise VideoRejected("the video was deleted before it could be read") from None
         raise
+    source.update(video_size=str(response.get("ContentLength", "")), video_etag=str(response.get("ETag", "")).strip('"'))
+    if response.get("VersionId") not in (None, "null"):
+        source["video_version"] = str(response["VersionId"])
     with open(path, "wb") as file:
         for chunk in response["Body"].iter_chunks(1 << 20):
             file.write(chunk)
     return path
 
 
-def _recognise(video: S3Location, settings: Settings, roster: Roster, timings: dict[str, float]) -> Recognition:
+def _recognise(video: S3Location, settings: Settings, roster: Roster, timings: dict[str, float],
+               source: dict[str, str]) -> Recognition:
     with tempfile.TemporaryDirectory(prefix="smart-classroom-") as folder:  # removed whatever happens
         tick = time.perf_counter()
-        path = _download(video, Path(folder))
+        path = _download(video, Path(folder), source)
         timings["download"] = time.perf_counter() - tick
         tick = time.perf_counter()
         try:
@@ -96,22 +102,32 @@ def _recognise(video: S3Location, settings: Settings, roster: Roster, timings: d
     return recognition
 
 
-def _put(bucket: str, key: str, body: str, content_type: str) -> None:
-    _s3().put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType=content_type)
+def _publish(bucket: str, key: str, replaces: str, body: str, content_type: str, source: dict[str, str]) -> None:
+    """Write a video's result object, then remove the other kind of result of the same video.
+
+    The object's metadata says which video it came from (key, size, ETag, version): two
+    videos sharing a stem (`lesson.mp4`, `lesson.mov`) write the same result key, and the
+    metadata shows which one a result is. S3 metadata is ASCII, so the key is URL-encoded.
+    """
+    metadata = {name.replace("_", "-"): value for name, value in source.items() if value}
+    _s3().put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType=content_type, Metadata=metadata)
+    _s3().delete_object(Bucket=bucket, Key=replaces)  # no error when there is none
 
 
 def process_video(video: S3Location, settings: Settings, request_id: str | None) -> dict[str, Any]:
     """One video → one result object; returns the summary that is also logged."""
     timings: dict[str, float] = {}
     summary: dict[str, Any] = {"bucket": video.bucket, "key": video.key, "mode": settings.mode}
+    source = {"video_bucket": video.bucket, "video_key": quote(video.key, safe="/")}
     try:
         tick = time.perf_counter()
         roster = _load_roster(settings)
         timings["roster"] = time.perf_counter() - tick
-        recognition = _recognise(video, settings, roster, timings)
+        recognition = _recognise(video, settings, roster, timings, source)
     except VideoRejected as rejected:
         summary.update(status="error", output_key=error_key(video.key), error=str(rejected))
-        _put(settings.output_bucket, error_key(video.key), error_report(video.bucket, video.key, str(rejected), request_id), "application/json")
+        _publish(settings.output_bucket, error_key(video.key), output_key(video.key),
+                 error_report(video.bucket, video.key, str(rejected), request_id), "application/json", source)
         log_json("ERROR", "video rejected", request_id=request_id, **summary, timings=_rounded(timings))
         return summary
 
@@ -120,7 +136,8 @@ def process_video(video: S3Location, settings: Settings, request_id: str | None)
     timings["lookup"] = time.perf_counter() - tick
     missing = [name for name in recognition.names if name not in found]
     tick = time.perf_counter()
-    _put(settings.output_bucket, output_key(video.key), attendance_csv(recognition.present, found), "text/csv; charset=utf-8")
+    _publish(settings.output_bucket, output_key(video.key), error_key(video.key),
+             attendance_csv(recognition.present, found), "text/csv; charset=utf-8", source)
     timings["upload"] = time.perf_counter() - tick
 
     summary.update(

@@ -87,7 +87,9 @@ def handler_policy(
             {
                 "Sid": "WriteResults",
                 "Effect": "Allow",
-                "Action": ["s3:PutObject"],
+                # DeleteObject: a new result of a video replaces the other kind (a CSV removes
+                # the error report an earlier upload of the same key left, and the reverse).
+                "Action": ["s3:PutObject", "s3:DeleteObject"],
                 "Resource": [f"{output_bucket_arn}/*"],
             },
             {

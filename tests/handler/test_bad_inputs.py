@@ -175,3 +175,37 @@ def test_new_roster_takes_effect_without_a_new_container(
     classroom.deliver()
     assert [r["name"] for r in classroom.csv_rows("before.csv")] == ["morgan_freeman"]
     assert [r["name"] for r in classroom.csv_rows("after.csv")] == ["morgan_2"]
+
+
+def test_a_new_upload_of_the_same_key_replaces_the_other_kind_of_result(classroom: Pipeline, datasets: Path) -> None:
+    """A fixed re-upload leaves its CSV and not the old error report; a broken one the reverse."""
+    classroom.upload("week2/lesson.mp4", b"not a video yet")
+    classroom.deliver()
+    assert classroom.output_keys() == ["week2/lesson.error.json"]
+    classroom.upload("week2/lesson.mp4", clip(datasets, "test_7.mp4"))
+    classroom.deliver()
+    assert classroom.output_keys() == ["week2/lesson.csv"]
+    assert [r["name"] for r in classroom.csv_rows("week2/lesson.csv")] == ["morgan_freeman"]
+    classroom.upload("week2/lesson.mp4", b"")
+    classroom.deliver()
+    assert classroom.output_keys() == ["week2/lesson.error.json"]
+
+
+def test_every_result_names_the_video_it_came_from(classroom: Pipeline, datasets: Path) -> None:
+    """Two videos with one stem write one result key: its metadata says which video it is."""
+    data = clip(datasets, "test_7.mp4")
+    key = "Mathe Klasse/Übung.mp4"
+    classroom.upload(key, data)
+    classroom.deliver()
+    head = classroom.s3.head_object(Bucket=classroom.output_bucket, Key="Mathe Klasse/Übung.csv")
+    etag = classroom.s3.head_object(Bucket=classroom.input_bucket, Key=key)["ETag"].strip('"')
+    assert head["Metadata"] == {
+        "video-bucket": classroom.input_bucket,
+        "video-key": "Mathe%20Klasse/%C3%9Cbung.mp4",
+        "video-size": str(len(data)),
+        "video-etag": etag,
+    }
+    classroom.upload("Mathe Klasse/Übung.mov", b"")
+    classroom.deliver()
+    error = classroom.s3.head_object(Bucket=classroom.output_bucket, Key="Mathe Klasse/Übung.error.json")
+    assert error["Metadata"]["video-key"] == "Mathe%20Klasse/%C3%9Cbung.mov"

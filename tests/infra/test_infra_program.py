@@ -257,6 +257,7 @@ def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_va
     assert grants == {
         ("s3:GetObject", f"{input_arn}/*"),
         ("s3:PutObject", f"{output_arn}/*"),
+        ("s3:DeleteObject", f"{output_arn}/*"),
         ("s3:GetObject", f"arn:aws:s3:::{roster.inputs['bucket']}/{roster.inputs['key']}"),
         ("dynamodb:BatchGetItem", table_arn),
         ("dynamodb:GetItem", table_arn),
