@@ -17,6 +17,7 @@ from infra.contract import (
     STUDENTS_KEY_TYPE,
     UPLOAD_EVENTS,
     public_access_block_boto3,
+    suffix_filters,
     student_item,
 )
 
@@ -40,7 +41,8 @@ def queue_names(config: StackConfig) -> tuple[str, str]:
 
 
 def notification_configuration(queue_arn: str, suffixes: tuple[str, ...]) -> dict[str, Any]:
-    """One ObjectCreated rule per suffix: S3 filters accept a single suffix per rule."""
+    """One ObjectCreated rule per spelling of each suffix: S3 filters take one suffix a rule and
+    match it case-sensitively."""
     return {
         "QueueConfigurations": [
             {
@@ -49,7 +51,7 @@ def notification_configuration(queue_arn: str, suffixes: tuple[str, ...]) -> dic
                 "Events": list(UPLOAD_EVENTS),
                 "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": suffix}]}},
             }
-            for suffix in suffixes
+            for suffix in suffix_filters(suffixes)
         ]
     }
 

@@ -49,7 +49,7 @@ class Upload:
 
 def find_videos(folder: Path, suffixes: Sequence[str]) -> list[Path]:
     """The videos in a folder (not recursive), sorted, by the suffixes that trigger the stack."""
-    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name.endswith(tuple(suffixes)))
+    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name.lower().endswith(tuple(suffixes)))
 
 
 def plan_uploads(videos: Sequence[Path], repeat: int, prefix: str) -> list[Upload]:

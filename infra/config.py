@@ -236,8 +236,9 @@ def _boolean(key: str, value: str) -> bool:
 
 
 def parse_suffixes(value: str, key: str = "videoSuffixes") -> tuple[str, ...]:
-    """`.mp4,.mov` → ('.mp4', '.mov'): non-empty, without spaces, none the end of another."""
-    suffixes = tuple(s.strip() for s in value.split(","))
+    """`.mp4,.MOV` → ('.mp4', '.mov'): lower case (they are matched without regard to case),
+    non-empty, without spaces, none the end of another."""
+    suffixes = tuple(dict.fromkeys(s.strip().lower() for s in value.split(",")))
     if not all(suffixes) or any(re.search(r"\s", s) for s in suffixes):
         raise ConfigError(key, f"{value!r} must be a comma-separated list of non-empty suffixes such as .mp4,.mov")
     for i, a in enumerate(suffixes):

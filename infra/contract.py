@@ -6,7 +6,8 @@ its environment variables (handler.settings) and the table's key (handler.studen
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from handler.events import parse_s3_uri
@@ -29,6 +30,16 @@ ASYNC_RETRY_ATTEMPTS = 2
 """Retries of a failed asynchronous invocation (Lambda allows 0-2), on AWS and in the local
 stack alike. Only transient errors fail an invocation (an unreadable video ends in an error
 report instead), so retrying them as often as Lambda allows is cheap."""
+
+
+def suffix_filters(suffixes: Iterable[str]) -> tuple[str, ...]:
+    """Every spelling of each video suffix, one S3 notification rule each: S3 matches suffixes
+    case-sensitively, and a camera writes `.MP4` where a phone writes `.mp4`."""
+    spellings: list[str] = []
+    for suffix in suffixes:
+        choices = [(c.lower(), c.upper()) if c.isalpha() else (c,) for c in suffix]
+        spellings.extend("".join(letters) for letters in itertools.product(*choices))
+    return tuple(dict.fromkeys(spellings))
 
 
 def public_access_block_boto3() -> dict[str, bool]:

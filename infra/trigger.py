@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.contract import UPLOAD_EVENTS
+from infra.contract import UPLOAD_EVENTS, suffix_filters
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class UploadTrigger(pulumi.ComponentResource):
                     events=list(UPLOAD_EVENTS),
                     filter_suffix=suffix,
                 )
-                for suffix in args.video_suffixes
+                for suffix in suffix_filters(args.video_suffixes)
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.permission]),
         )

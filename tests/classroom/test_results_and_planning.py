@@ -73,10 +73,11 @@ def test_repeated_uploads_get_distinct_keys() -> None:
     assert plan_uploads(videos, 1, "run")[0].result_keys == ("run/a.csv", "run/a.error.json")
 
 
-def test_one_notification_rule_per_suffix() -> None:
+def test_one_notification_rule_per_spelling_of_each_suffix() -> None:
     rules = notification_configuration("arn:q", (".mp4", ".mov"))["QueueConfigurations"]
-    assert [r["Filter"]["Key"]["FilterRules"] for r in rules] == [
-        [{"Name": "suffix", "Value": ".mp4"}], [{"Name": "suffix", "Value": ".mov"}]]
+    values = [r["Filter"]["Key"]["FilterRules"][0]["Value"] for r in rules]
+    assert values == [".mp4", ".mP4", ".Mp4", ".MP4", ".mov", ".moV", ".mOv", ".mOV", ".Mov", ".MoV", ".MOv", ".MOV"]
+    assert len({r["Id"] for r in rules}) == len(rules)
     assert all(r["Events"] == ["s3:ObjectCreated:*"] for r in rules)
 
 

@@ -209,3 +209,12 @@ def test_every_result_names_the_video_it_came_from(classroom: Pipeline, datasets
     classroom.deliver()
     error = classroom.s3.head_object(Bucket=classroom.output_bucket, Key="Mathe Klasse/Übung.error.json")
     assert error["Metadata"]["video-key"] == "Mathe%20Klasse/%C3%9Cbung.mov"
+
+
+def test_a_camera_spelling_of_the_suffix_is_a_video_too(classroom: Pipeline, datasets: Path) -> None:
+    """S3 matches suffixes case-sensitively; the stack registers every spelling, so `.MP4` counts."""
+    classroom.upload("camera/DSC_0001.MP4", clip(datasets, "test_7.mp4"))
+    classroom.upload("camera/notes.txt", b"not a video")
+    classroom.deliver()
+    assert classroom.output_keys() == ["camera/DSC_0001.csv"]
+    assert [r["name"] for r in classroom.csv_rows("camera/DSC_0001.csv")] == ["morgan_freeman"]

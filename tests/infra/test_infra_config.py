@@ -66,6 +66,7 @@ INVALID: list[tuple[dict[str, str], str]] = [
     ({"forceDestroy": "yes"}, r"^forceDestroy: 'yes' is not true or false"),
     ({"videoSuffixes": ".mp4,,.mov"}, r"^videoSuffixes: .*comma-separated"),
     ({"videoSuffixes": ".mp4,4"}, r"^videoSuffixes: '\.mp4' and '4' overlap"),
+    ({"videoSuffixes": ".mp4,.MOV,mov"}, r"^videoSuffixes: '\.mov' and 'mov' overlap"),
     ({"inputbucket": "class-videos-in"}, r"^inputbucket: unknown key"),
 ]
 

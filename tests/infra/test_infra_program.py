@@ -20,7 +20,7 @@ import pytest
 
 from infra.config import parse_config
 from infra.errors import ConfigError
-from infra.contract import ASYNC_RETRY_ATTEMPTS, lambda_environment, student_item
+from infra.contract import ASYNC_RETRY_ATTEMPTS, lambda_environment, student_item, suffix_filters
 
 from tests.infra.program import Program
 
@@ -327,7 +327,8 @@ def test_notification_invokes_the_function_for_each_video_suffix(
     permission = dev_program.one("aws:lambda/permission:Permission")
     assert notification.inputs["bucket"] == dev_values["inputBucket"]
     rules = notification.inputs["lambdaFunctions"]
-    assert [r["filterSuffix"] for r in rules] == [".mp4", ".mov", ".avi", ".mkv", ".webm"]
+    assert [r["filterSuffix"] for r in rules] == list(suffix_filters([".mp4", ".mov", ".avi", ".mkv", ".webm"]))
+    assert {".mp4", ".MP4", ".Mov", ".WEBM"} <= {r["filterSuffix"] for r in rules}
     for rule in rules:
         assert rule["lambdaFunctionArn"] == function.outputs["arn"]
         assert rule["events"] == ["s3:ObjectCreated:*"]
@@ -341,7 +342,8 @@ def test_video_suffixes_follow_config(
     """A stack that accepts only .mp4 and .MOV gets exactly those two rules."""
     program = program_runner({**dev_values, "videoSuffixes": ".mp4, .MOV"})
     rules = program.one("aws:s3/bucketNotification:BucketNotification").inputs["lambdaFunctions"]
-    assert [r["filterSuffix"] for r in rules] == [".mp4", ".MOV"]
+    assert [r["filterSuffix"] for r in rules] == [".mp4", ".mP4", ".Mp4", ".MP4", ".mov", ".moV", ".mOv", ".mOV",
+                                                   ".Mov", ".MoV", ".MOv", ".MOV"]
 
 
 # --- the whole stack --------------------------------------------------------------------
