@@ -188,7 +188,7 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         try:
             results.append(process_video(video, settings, request_id))
         except Exception as error:  # transient: finish the other records, then let Lambda retry
-            log_json("ERROR", "video failed, will be retried", request_id=request_id, bucket=video.bucket,
+            log_json("ERROR", "video failed, will be retried", exc_info=True, request_id=request_id, bucket=video.bucket,
                      key=video.key, error=f"{type(error).__name__}: {error}")
             results.append({"status": "failed", "key": video.key, "error": f"{type(error).__name__}: {error}"})
             failures.append(error)

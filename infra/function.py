@@ -172,8 +172,11 @@ class VideoFunction(pulumi.ComponentResource):
             ephemeral_storage=aws.lambda_.FunctionEphemeralStorageArgs(size=args.ephemeral_storage),
             reserved_concurrent_executions=args.reserved_concurrency,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=args.environment),
+            # Lambda's JSON log format: the runtime writes each `logging` record of the handler
+            # as one JSON line (handler/logs.py), with its request id and traceback.
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="Text", log_group=self.log_group.name
+                log_format="JSON", application_log_level="INFO", system_log_level="WARN",
+                log_group=self.log_group.name,
             ),
             # The role must be able to log and read before the first invocation; the name
             # is fixed, so a replacement must delete the old function first.

@@ -134,16 +134,24 @@ def test_one_bad_record_does_not_stop_the_others(classroom: Pipeline, datasets: 
 
 
 def test_aws_error_raises_for_retry_after_the_other_records(
-    classroom: Pipeline, datasets: Path, monkeypatch: pytest.MonkeyPatch
+    classroom: Pipeline, datasets: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     classroom.upload("x/good.mp4", clip(datasets, "test_2.mp4"))
     classroom.upload("x/other.mp4", clip(datasets, "test_8.mp4"))
     merged = {"Records": [r for event in classroom.events() for r in event["Records"]]}
     monkeypatch.setenv("STUDENTS_TABLE", "no-such-table")  # every lookup fails: AWS says so
+    capsys.readouterr()
 
     with pytest.raises(RuntimeError, match="2 of 2 records failed and will be retried"):
         app.handler(merged, lambda_context())
     assert classroom.output_keys() == []  # no half result: the retry will write it
+    # each failure is one JSON line with the reason and the traceback an operator needs
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(line["message"], line["key"]) for line in lines] == [
+        ("video failed, will be retried", "x/good.mp4"), ("video failed, will be retried", "x/other.mp4")]
+    for line in lines:
+        assert line["level"] == "ERROR" and line["errorType"] == "ResourceNotFoundException"
+        assert any("fetch_students" in frame for frame in line["stackTrace"])
 
 
 def test_temporary_files_are_removed(classroom: Pipeline, datasets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

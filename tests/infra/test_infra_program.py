@@ -206,7 +206,10 @@ def test_function_settings_from_config(dev_program: Program, dev_values: dict[st
     assert function.inputs["reservedConcurrentExecutions"] == int(dev_values["reservedConcurrency"])
     log_group = dev_program.one("aws:cloudwatch/logGroup:LogGroup")
     assert log_group.inputs["retentionInDays"] == int(dev_values["logRetentionDays"])
-    assert function.inputs["loggingConfig"]["logGroup"] == log_group.inputs["name"]
+    assert function.inputs["loggingConfig"] == {
+        "logGroup": log_group.inputs["name"], "logFormat": "JSON", "applicationLogLevel": "INFO",
+        "systemLogLevel": "WARN",
+    }
 
 
 def test_no_reserved_concurrency_unless_configured(
