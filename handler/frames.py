@@ -53,6 +53,7 @@ class DecodeStats:
     frames_sampled: int = 0
     declared_seconds: float | None = None  # the container's claim, a hint only
     last_seconds: float = 0.0  # timestamp of the last decoded frame
+    indexed: bool = False  # the container indexes every packet, and the file holds them all
     width: int = 0
     height: int = 0
 
@@ -102,7 +103,8 @@ def sample_frames(
         if not container.streams.video:
             raise UnreadableVideo("the file holds no video stream")
         stream = container.streams.video[0]
-        _check_index(stream, file.stat().st_size)
+        stats.indexed = _check_index(stream, file.stat().st_size) and _index_is_stored(container)
+        _check_riff(file)
         stream.codec_context.skip_frame = "NONREF"
         stream.thread_type = "AUTO"
         if container.duration:
@@ -128,23 +130,49 @@ def sample_frames(
         raise UnreadableVideo("no frame could be decoded (not a video, or truncated)")
 
 
-def _check_index(stream: av.video.stream.VideoStream, file_size: int) -> None:
-    """A file cut short while its index (MP4's moov at the start) still describes the whole
-    video decodes what is left without an error: compare the index with the file's size."""
+def _check_index(stream: av.video.stream.VideoStream, file_size: int) -> bool:
+    """Whether the container indexes its packets (MP4's moov, AVI's idx1, Matroska's cues at
+    the start) and the file holds every one; raises UnreadableVideo when it does not.
+
+    A file cut short while its index still describes the whole video decodes what is left
+    without an error, so the index is compared with the file's size."""
     entries = stream.index_entries
     if not len(entries):
-        return
+        return False
     described = max(entry.pos + entry.size for entry in entries[-64:])
     if described > file_size:
         raise UnreadableVideo(
             f"the video is truncated: its index describes {described:,} bytes but the file has {file_size:,}"
         )
+    return True
+
+
+def _index_is_stored(container: av.container.InputContainer) -> bool:
+    """Whether the container's index was read from the file (MP4/MOV's moov, AVI's idx1), so it
+    lists every packet; Matroska's demuxer also indexes the packets it has read so far, which
+    says nothing of the ones a cut removed."""
+    return bool({"mov", "mp4", "avi"} & set(container.format.name.split(",")))
+
+
+def _check_riff(file: Path) -> None:
+    """An AVI (RIFF) file states its own length in its first 8 bytes: a shorter file was cut."""
+    with open(file, "rb") as handle:
+        head = handle.read(12)
+    if len(head) == 12 and head[:4] == b"RIFF" and head[8:11] == b"AVI":
+        stated = int.from_bytes(head[4:8], "little") + 8
+        size = file.stat().st_size
+        if stated > size:
+            raise UnreadableVideo(f"the video is truncated: it states {stated:,} bytes but the file has {size:,}")
 
 
 def check_complete(stats: DecodeStats) -> None:
-    """Raise UnreadableVideo when the stream ended well before the length its container declares."""
+    """Raise UnreadableVideo when the stream ended well before the length its container declares.
+
+    Only for files without a complete index: with one, every packet is known to be there, and
+    a header that claims more (an AVI saying 750,000 frames around a 5 s video) is a lie of
+    the header, not a cut in the file."""
     declared = stats.declared_seconds
-    if declared and stats.last_seconds < declared * 0.9 - TRUNCATION_TOLERANCE_SECONDS:
+    if not stats.indexed and declared and stats.last_seconds < declared * 0.9 - TRUNCATION_TOLERANCE_SECONDS:
         raise UnreadableVideo(
             f"the video is truncated: it stops at {stats.last_seconds:.1f} s of the {declared:.1f} s it declares"
         )

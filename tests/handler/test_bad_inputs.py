@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from handler.result_files import CSV_HEADER
 from handler.roster import Roster
 from handler.settings import SettingsError
 from tests.handler.pipeline import Pipeline, PipelineFactory, lambda_context
-from tests.handler.videos import faceless_video, still_video
+from tests.handler.videos import claim_frames, clip_in_container, faceless_video, still_video
 from handler import app
 
 NOT_A_VIDEO = "the file cannot be read as a video: it could not be opened as a video (not a video, or truncated)"
@@ -226,3 +227,27 @@ def test_a_camera_spelling_of_the_suffix_is_a_video_too(classroom: Pipeline, dat
     classroom.deliver()
     assert classroom.output_keys() == ["camera/DSC_0001.csv"]
     assert [r["name"] for r in classroom.csv_rows("camera/DSC_0001.csv")] == ["morgan_freeman"]
+
+
+def test_the_stream_is_believed_over_a_header_that_claims_more(classroom: Pipeline, datasets: Path,
+                                                              tmp_path: Path) -> None:
+    """An AVI whose header claims 750,000 frames around a whole 5 s video is a video, not a cut one."""
+    avi = claim_frames(clip_in_container(tmp_path / "lie.avi", datasets / "classroom/videos/test_7.mp4"), 750_000)
+    classroom.upload("claims/long.avi", avi.read_bytes())
+    classroom.deliver()
+    assert classroom.output_keys() == ["claims/long.csv"]
+    [row] = classroom.csv_rows("claims/long.csv")
+    assert row["name"] == "morgan_freeman" and float(row["last_seen_seconds"]) >= 4.0
+
+
+@pytest.mark.parametrize(("suffix", "reason"), [
+    (".mkv", r"the video is truncated: it stops at 2\.\d s of the 5\.0 s it declares"),
+    (".avi", r"the video is truncated: it states [\d,]+ bytes but the file has [\d,]+"),
+])
+def test_cut_files_without_an_index_up_front_are_reported(classroom: Pipeline, datasets: Path, tmp_path: Path,
+                                                          suffix: str, reason: str) -> None:
+    whole = clip_in_container(tmp_path / f"whole{suffix}", datasets / "classroom/videos/test_7.mp4").read_bytes()
+    classroom.upload(f"cut{suffix}", whole[: len(whole) // 2])
+    classroom.deliver()
+    assert classroom.output_keys() == ["cut.error.json"]
+    assert re.fullmatch("the file cannot be read as a video: " + reason, error_report(classroom, "cut.error.json")["error"])

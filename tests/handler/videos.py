@@ -41,3 +41,26 @@ def faceless_video(path: Path, seconds: float = 2.0, fps: float = 10.0) -> Path:
     frames = [cv2.merge([np.roll(ramp, 8 * i, axis=1), ramp, np.flipud(ramp)])
               for i in range(int(seconds * fps))]
     return write_video(path, frames, fps)
+
+
+def clip_in_container(path: Path, clip: Path, seconds: float = 5.0, fps: int = 25) -> Path:
+    """A classroom clip re-encoded (H.264, 640x360) into the container `path`'s suffix names,
+    looped to `seconds`."""
+    import av
+
+    from classroom.scene import encode_h264
+
+    with av.open(str(clip)) as container:
+        frames = [cv2.resize(f.to_ndarray(format="bgr24"), (640, 360)) for f in container.decode(video=0)]
+    return encode_h264(path, (frames[i % len(frames)] for i in range(round(seconds * fps))), fps)
+
+
+def claim_frames(path: Path, frames: int) -> Path:
+    """Make an AVI's headers (avih dwTotalFrames, strh dwLength) claim `frames` frames."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, data.index(b"avih") + 8 + 16, frames)
+    struct.pack_into("<I", data, data.index(b"strh") + 8 + 32, frames)
+    path.write_bytes(bytes(data))
+    return path
