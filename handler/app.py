@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from handler.roster import Roster, RosterCache, RosterError
 from handler.settings import Settings, load_settings
 from handler.students import fetch_students
 from handler.frames import UnreadableVideo
+from handler.limits import Limits, OverLimit, check_disk
 
 _roster_cache = RosterCache()
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchBucket", "404"}
@@ -68,6 +70,10 @@ def _load_roster(settings: Settings) -> Roster:
         raise VideoRejected(f"the roster {roster.uri} is not a valid roster file: {error}") from None
 
 
+def _free_bytes(folder: Path) -> int:
+    return shutil.disk_usage(folder).free
+
+
 def _download(video: S3Location, folder: Path, source: dict[str, str]) -> Path:
     """Copy the video into this record's own temporary folder (no shell, no key in a path);
     what was read (size, ETag, version) goes into `source`, for the result's metadata."""
@@ -79,6 +85,11 @@ def _download(video: S3Location, folder: Path, source: dict[str, str]) -> Path:
             raise VideoRejected("the video was deleted before it could be read") from None
         raise
     source.update(video_size=str(response.get("ContentLength", "")), video_etag=str(response.get("ETag", "")).strip('"'))
+    try:
+        check_disk(int(response.get("ContentLength") or 0), _free_bytes(folder))
+    except OverLimit as over:
+        response["Body"].close()
+        raise VideoRejected(f"the file cannot be handled: {over}") from None
     if response.get("VersionId") not in (None, "null"):
         source["video_version"] = str(response["VersionId"])
     with open(path, "wb") as file:
@@ -88,14 +99,16 @@ def _download(video: S3Location, folder: Path, source: dict[str, str]) -> Path:
 
 
 def _recognise(video: S3Location, settings: Settings, roster: Roster, timings: dict[str, float],
-               source: dict[str, str]) -> Recognition:
+               source: dict[str, str], limits: Limits) -> Recognition:
     with tempfile.TemporaryDirectory(prefix="smart-classroom-") as folder:  # removed whatever happens
         tick = time.perf_counter()
         path = _download(video, Path(folder), source)
         timings["download"] = time.perf_counter() - tick
         tick = time.perf_counter()
         try:
-            recognition = recognise_video(path, roster, settings.recognition, face_finder())
+            recognition = recognise_video(path, roster, settings.recognition, face_finder(), limits)
+        except OverLimit as over:
+            raise VideoRejected(f"the video cannot be handled: {over}") from None
         except UnreadableVideo as error:
             raise VideoRejected(f"the file cannot be read as a video: {error}") from None
         timings["recognise"] = time.perf_counter() - tick
@@ -114,7 +127,7 @@ def _publish(bucket: str, key: str, replaces: str, body: str, content_type: str,
     _s3().delete_object(Bucket=bucket, Key=replaces)  # no error when there is none
 
 
-def process_video(video: S3Location, settings: Settings, request_id: str | None) -> dict[str, Any]:
+def process_video(video: S3Location, settings: Settings, request_id: str | None, limits: Limits) -> dict[str, Any]:
     """One video → one result object; returns the summary that is also logged."""
     timings: dict[str, float] = {}
     summary: dict[str, Any] = {"bucket": video.bucket, "key": video.key, "mode": settings.mode}
@@ -123,7 +136,7 @@ def process_video(video: S3Location, settings: Settings, request_id: str | None)
         tick = time.perf_counter()
         roster = _load_roster(settings)
         timings["roster"] = time.perf_counter() - tick
-        recognition = _recognise(video, settings, roster, timings, source)
+        recognition = _recognise(video, settings, roster, timings, source, limits)
     except VideoRejected as rejected:
         summary.update(status="error", output_key=error_key(video.key), error=str(rejected))
         _publish(settings.output_bucket, error_key(video.key), output_key(video.key),
@@ -165,6 +178,12 @@ def _rounded(timings: Mapping[str, float]) -> dict[str, float]:
     return {name: round(seconds, 4) for name, seconds in timings.items()}
 
 
+def _limits(context: Any) -> Limits:
+    """The function's memory and the time this invocation has left, from Lambda's context."""
+    memory = int(getattr(context, "memory_limit_in_mb", 0) or os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 3008))
+    return Limits.from_lambda(memory, context.get_remaining_time_in_millis())
+
+
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """Process every record; a bad record never stops the others, a transient error still raises."""
     settings = load_settings(os.environ)
@@ -186,7 +205,7 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
             results.append({"status": "ignored", "key": video.key, "error": "object is in the output bucket"})
             continue
         try:
-            results.append(process_video(video, settings, request_id))
+            results.append(process_video(video, settings, request_id, _limits(context)))
         except Exception as error:  # transient: finish the other records, then let Lambda retry
             log_json("ERROR", "video failed, will be retried", exc_info=True, request_id=request_id, bucket=video.bucket,
                      key=video.key, error=f"{type(error).__name__}: {error}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,10 +85,12 @@ def _seconds(frame: av.VideoFrame, stream: av.video.stream.VideoStream, index: i
 
 
 def sample_frames(
-    path: str | os.PathLike[str], frames_per_second: float, stats: DecodeStats | None = None
+    path: str | os.PathLike[str], frames_per_second: float, stats: DecodeStats | None = None,
+    check_frame: Callable[[int, int], None] | None = None,
 ) -> Iterator[Frame]:
     """Yield the sampled frames in order of time; the others are decoded only as far as needed.
 
+    `check_frame(width, height)` may refuse the video from its stream's size, before decoding.
     Raises UnreadableVideo when the file cannot be opened or holds no decodable frame.
     """
     stats = stats if stats is not None else DecodeStats()
@@ -104,6 +106,8 @@ def sample_frames(
             raise UnreadableVideo("the file holds no video stream")
         stream = container.streams.video[0]
         stats.indexed = _check_index(stream, file.stat().st_size) and _index_is_stored(container)
+        if check_frame is not None and stream.codec_context.width:
+            check_frame(stream.codec_context.width, stream.codec_context.height)
         _check_riff(file)
         stream.codec_context.skip_frame = "NONREF"
         stream.thread_type = "AUTO"

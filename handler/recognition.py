@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from handler.faces import FaceFinder, face_finder
 from handler.frames import DecodeStats, Frame, check_complete, sample_frames
 from handler.identity import Vote
+from handler.limits import Limits
 from handler.presence import NamedTrack, Presence, presence
 from handler.roster import Roster
 from handler.settings import RecognitionSettings
@@ -116,11 +117,13 @@ def recognise_video(
     roster: Roster,
     settings: RecognitionSettings = RecognitionSettings(),
     finder: FaceFinder | None = None,
+    limits: Limits | None = None,
 ) -> Recognition:
     """Follow every face of the video and name the ones the roster knows, on evidence.
 
     In `first` mode the video is read only until the first student is named.
-    Raises handler.frames.UnreadableVideo for a file that is not a complete video.
+    Raises handler.frames.UnreadableVideo for a file that is not a complete video, and its
+    kind handler.limits.OverLimit for one over the function's `limits` (memory, time).
     """
     finder = finder or face_finder()
     result = Recognition()
@@ -131,11 +134,13 @@ def recognise_video(
     first_mode = settings.mode == "first"
     started = tick = time.perf_counter()
     examined = 0
-    frames = sample_frames(path, settings.frames_per_second, stats)
+    frames = sample_frames(path, settings.frames_per_second, stats, limits.check_frame if limits else None)
     # `first` mode stops early: decoding ahead in another thread would be wasted work there.
     for frame in frames if first_mode else prefetched(frames):
         tick = clock.add("decode_wait", tick)
         examined += 1
+        if limits is not None:
+            limits.check_time(frame.seconds)
         height = frame.gray.shape[0]
         min_face_px = settings.min_face_px(height)
         look = watch.look(frame.gray, frame.seconds)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from classroom.lambda_context import LambdaContext
 from handler.result_files import CSV_HEADER
 from handler.roster import Roster
 from handler.settings import SettingsError
@@ -251,3 +252,40 @@ def test_cut_files_without_an_index_up_front_are_reported(classroom: Pipeline, d
     classroom.deliver()
     assert classroom.output_keys() == ["cut.error.json"]
     assert re.fullmatch("the file cannot be read as a video: " + reason, error_report(classroom, "cut.error.json")["error"])
+
+
+def test_a_video_larger_than_tmp_gets_a_report_not_a_retry(classroom: Pipeline, datasets: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The object's size is checked against /tmp's free space before a byte is written."""
+    monkeypatch.setattr(app, "_free_bytes", lambda folder: 100 << 20)  # a /tmp with 100 MB free
+    classroom.upload("big/lecture.mp4", b"\0" * (40 << 20))  # 40 MB: 36 MB is all /tmp spares
+    classroom.deliver()
+    assert classroom.output_keys() == ["big/lecture.error.json"]
+    assert error_report(classroom, "big/lecture.error.json")["error"] == (
+        "the file cannot be handled: the file is 40 MB and the function's /tmp has 36 MB free; "
+        "raise the stack's ephemeralStorage (up to 10240 MB)")
+
+
+def test_frames_too_large_for_the_memory_get_a_report(classroom: Pipeline, datasets: Path) -> None:
+    """A 1280x720 clip on a function of 256 MB: refused from the stream's size, before decoding."""
+    classroom.upload("tiny-function/test_7.mp4", clip(datasets, "test_7.mp4"))
+    events = classroom.events()
+    context = LambdaContext.starting_now("smart-classroom-test", timeout_s=900, memory_mb=256)
+    summaries = [app.handler(event, context) for event in events]
+    assert [r["status"] for s in summaries for r in s["records"]] == ["error"]
+    assert error_report(classroom, "tiny-function/test_7.error.json")["error"] == (
+        "the video cannot be handled: its frames are 1280x720 pixels (0.9 megapixels), more than the 0.7 megapixels "
+        "the function's 256 MB of memory can hold; upload it at a lower resolution, or raise the stack's memorySize")
+
+
+def test_a_video_that_would_outlast_the_timeout_gets_a_report_before_lambda_kills_it(
+    classroom: Pipeline, datasets: Path
+) -> None:
+    classroom.upload("slow/test_7.mp4", clip(datasets, "test_7.mp4"))
+    events = classroom.events()
+    context = LambdaContext.starting_now("smart-classroom-test", timeout_s=8)  # less than the 10 s kept back
+    [summary] = [app.handler(event, context) for event in events]
+    assert summary["records"][0]["status"] == "error"
+    assert error_report(classroom, "slow/test_7.error.json")["error"] == (
+        "the video cannot be handled: reading it would outlast the function's timeout: it stopped at 0:00 of "
+        "the video; raise the stack's timeout (up to 900 s), or upload a shorter part")

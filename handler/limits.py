@@ -1,0 +1,75 @@
+"""What one invocation can afford: disk for the download, memory per frame, time. Pure.
+
+Each limit is checked as early as its fact is known (the object's size before the download,
+the frame size when the container opens, the clock at every sampled frame), and a video over
+one ends in an error report that names the limit and the stack setting that raises it,
+never in a crash that Lambda would retry.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from handler.frames import UnreadableVideo
+
+DISK_RESERVE_BYTES = 64 << 20
+"""/tmp kept free beside the download (decoder and Python scratch)."""
+BYTES_PER_PIXEL = 160
+"""Peak memory per pixel of a frame: the decoded frames in flight, their grey and colour copies,
+the copies enlarged for small faces (2.5x each way) and dlib's HOG pyramids of them, one per
+detection thread. Measured (bench, classroom): 420 MB peak at 1920x1080, 106 MB of it before
+the first frame, so (420 - 106) MB / 2.07 Mpx = 159 bytes a pixel."""
+BASE_MEMORY_MB = 150
+"""What the process holds before the first frame (Python, NumPy, OpenCV, PyAV, dlib's models:
+106 MB measured), with room to spare."""
+FINISH_SECONDS = 10.0
+"""Kept back from the deadline for the lookup and the result's upload."""
+
+
+class OverLimit(UnreadableVideo):
+    """The video is more than this function can handle; the message says which limit and how to raise it."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The function's means: memory (MB), the clock it must finish by (a time.monotonic value)."""
+
+    memory_mb: int
+    finish_by: float
+
+    @classmethod
+    def from_lambda(cls, memory_mb: int, remaining_ms: int) -> Limits:
+        return cls(memory_mb, time.monotonic() + remaining_ms / 1000 - FINISH_SECONDS)
+
+    @property
+    def max_pixels(self) -> int:
+        return max(0, (self.memory_mb - BASE_MEMORY_MB)) * (1 << 20) // BYTES_PER_PIXEL
+
+    def check_frame(self, width: int, height: int) -> None:
+        if width * height > self.max_pixels:
+            raise OverLimit(
+                f"its frames are {width}x{height} pixels ({width * height / 1e6:.1f} megapixels), more than the "
+                f"{self.max_pixels / 1e6:.1f} megapixels the function's {self.memory_mb} MB of memory can hold; "
+                "upload it at a lower resolution, or raise the stack's memorySize"
+            )
+
+    def check_time(self, seconds_read: float) -> None:
+        if time.monotonic() > self.finish_by:
+            raise OverLimit(
+                f"reading it would outlast the function's timeout: it stopped at {_clock(seconds_read)} of the video; "
+                "raise the stack's timeout (up to 900 s), or upload a shorter part"
+            )
+
+
+def check_disk(size: int, free: int) -> None:
+    """Refuse a download /tmp cannot hold (before writing a byte of it)."""
+    if size > free - DISK_RESERVE_BYTES:
+        raise OverLimit(
+            f"the file is {size / 2**20:,.0f} MB and the function's /tmp has {max(0, free - DISK_RESERVE_BYTES) / 2**20:,.0f} MB "
+            "free; raise the stack's ephemeralStorage (up to 10240 MB)"
+        )
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"
