@@ -1,6 +1,7 @@
 """S3 event records → (bucket, decoded key), and where each video's result goes."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -61,11 +62,27 @@ def _stem(key: str) -> str:
     return folder + slash + (base if dot and base else name)
 
 
+MAX_KEY_BYTES = 1024
+"""S3's longest object key (UTF-8 bytes)."""
+
+
+def _result_key(key: str, suffix: str) -> str:
+    """The stem plus `suffix`; a stem too long for S3 is cut (at a character) and marked with a
+    hash of the whole key, so two long keys never share a result."""
+    whole = _stem(key) + suffix
+    if len(whole.encode("utf-8")) <= MAX_KEY_BYTES:
+        return whole
+    mark = "~" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    room = MAX_KEY_BYTES - len((mark + suffix).encode("utf-8"))
+    cut = _stem(key).encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return cut + mark + suffix
+
+
 def output_key(key: str) -> str:
     """`some/prefix/name.ext` → `some/prefix/name.csv`."""
-    return _stem(key) + CSV_SUFFIX
+    return _result_key(key, CSV_SUFFIX)
 
 
 def error_key(key: str) -> str:
     """`some/prefix/name.ext` → `some/prefix/name.error.json`, beside where the CSV would go."""
-    return _stem(key) + ERROR_SUFFIX
+    return _result_key(key, ERROR_SUFFIX)

@@ -141,3 +141,16 @@ def test_settings_round_trip_through_the_environment() -> None:
 def test_invalid_settings_name_the_variable(changes: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace("?", r"\?")):
         load_settings({**BASE, **changes})
+
+
+def test_result_keys_stay_within_s3s_1024_bytes() -> None:
+    """A 1024-byte video key (the longest S3 takes) still gets result keys S3 accepts, distinct per video."""
+    folder = "ü" * 300 + "/"  # 600 bytes of UTF-8
+    a, b = folder + "a" * 419 + ".mp4", folder + "a" * 418 + "b.mp4"
+    assert len(a.encode()) == len(b.encode()) == 1024
+    for key in (a, b):
+        for result in (output_key(key), error_key(key)):
+            assert len(result.encode("utf-8")) <= 1024 and result.startswith(folder)
+    assert error_key(a).endswith(".error.json") and output_key(a).endswith(".csv")
+    assert error_key(a) != error_key(b) and output_key(a) != output_key(b)
+    assert error_key("short/name.mp4") == "short/name.error.json"  # unchanged when it fits
