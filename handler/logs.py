@@ -58,7 +58,9 @@ def log_json(level: str, message: str, exc_info: bool = False, **fields: Any) ->
     """Log one structured line (searchable with CloudWatch Logs Insights) with these fields."""
     if not log.handlers and not log.propagate:
         _configure()
-    log.log(logging.getLevelName(level), message, exc_info=exc_info, extra={"fields": fields, **_top_level(fields)})
+    # Lambda's formatter shows `extra` keys as they are; ours reads them from `fields`.
+    extra = _top_level(fields) if log.propagate else {"fields": fields}
+    log.log(logging.getLevelName(level), message, exc_info=exc_info, extra=extra)
 
 
 def _top_level(fields: dict[str, Any]) -> dict[str, Any]:

@@ -43,3 +43,31 @@ def test_one_json_log_line_per_video(classroom: Pipeline, datasets: Path, capsys
     assert all(seconds >= 0 for seconds in [*ok["timings"].values(), *ok["recognition_timings"].values()])
     assert rejected["error"].startswith("the file cannot be read as a video")
     assert rejected["output_key"] == "logs/junk.error.json"
+
+
+def test_on_lambda_the_runtime_formats_the_lines_with_the_fields_as_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With Lambda's JSON log format the records go to the runtime's handler, fields as top-level keys."""
+    import logging
+
+    from handler import logs
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    monkeypatch.setenv("AWS_LAMBDA_LOG_FORMAT", "JSON")
+    monkeypatch.setattr(logs.log, "handlers", [])
+    keep = Keep()
+    logging.getLogger().addHandler(keep)
+    try:
+        logs._configure()
+        logs.log_json("INFO", "video processed", key="a.mp4", students=["ann"], name="clash")
+    finally:
+        logging.getLogger().removeHandler(keep)
+        monkeypatch.delenv("AWS_LAMBDA_LOG_FORMAT")
+        logs._configure()
+    [record] = records
+    assert (record.getMessage(), record.key, record.students) == ("video processed", "a.mp4", ["ann"])
+    assert record.name == logs.LOGGER_NAME  # a field named like a record attribute is not forced onto it
