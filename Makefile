@@ -25,7 +25,6 @@ $(DLIB_WHEEL):
 	touch $(DLIB_WHEEL)
 
 $(STAMP): requirements.txt requirements-dev.txt handler/requirements.txt handler/requirements-nodeps.txt $(DLIB_WHEEL)
-	sh setup-system.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --find-links $(WHEELS) --only-binary dlib -r requirements-dev.txt

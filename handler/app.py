@@ -87,9 +87,9 @@ def _download(video: S3Location, folder: Path, source: dict[str, str]) -> Path:
     source.update(video_size=str(response.get("ContentLength", "")), video_etag=str(response.get("ETag", "")).strip('"'))
     try:
         check_disk(int(response.get("ContentLength") or 0), _free_bytes(folder))
-    except OverLimit as over:
+    except OverLimit:
         response["Body"].close()
-        raise VideoRejected(f"the file cannot be handled: {over}") from None
+        raise
     if response.get("VersionId") not in (None, "null"):
         source["video_version"] = str(response["VersionId"])
     with open(path, "wb") as file:
@@ -101,13 +101,13 @@ def _download(video: S3Location, folder: Path, source: dict[str, str]) -> Path:
 def _recognise(video: S3Location, settings: Settings, roster: Roster, timings: dict[str, float],
                source: dict[str, str], limits: Limits) -> Recognition:
     with tempfile.TemporaryDirectory(prefix="smart-classroom-") as folder:  # removed whatever happens
-        tick = time.perf_counter()
-        path = _download(video, Path(folder), source)
-        timings["download"] = time.perf_counter() - tick
-        tick = time.perf_counter()
         try:
+            tick = time.perf_counter()
+            path = _download(video, Path(folder), source)
+            timings["download"] = time.perf_counter() - tick
+            tick = time.perf_counter()
             recognition = recognise_video(path, roster, settings.recognition, face_finder(), limits)
-        except OverLimit as over:
+        except OverLimit as over:  # /tmp, memory or time: the report names the setting to raise
             raise VideoRejected(f"the video cannot be handled: {over}") from None
         except UnreadableVideo as error:
             raise VideoRejected(f"the file cannot be read as a video: {error}") from None

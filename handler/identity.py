@@ -36,7 +36,6 @@ class Vote:
     """One encoding of a track, read against the roster."""
 
     nearest: Nearest
-    face_px: float
     seconds: float
 
 

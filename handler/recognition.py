@@ -195,7 +195,7 @@ def _encode_due(
     result.faces_encoded += len(due)
     named = False
     for track, nearest in zip(due, roster.nearest_two(encodings)):
-        vote = Vote(nearest, track.face_px, frame.seconds)
+        vote = Vote(nearest, frame.seconds)
         named = track.identity.add(vote, settings.match_tolerance) is not None or named
     return named
 

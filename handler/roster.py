@@ -1,6 +1,7 @@
 """The known faces: a NumPy .npz of names and 128-d encodings, and closest-match lookup."""
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -64,6 +65,12 @@ class Roster:
         """Distinct names, in roster order."""
         return list(dict.fromkeys(self.names))
 
+    @functools.cached_property
+    def _person_of_row(self) -> np.ndarray:
+        """For each row, the index of its person in `people` (worked out once per roster)."""
+        index = {name: i for i, name in enumerate(self.people)}
+        return np.array([index[name] for name in self.names], dtype=np.intp)
+
     def match(self, encodings: np.ndarray, tolerance: float) -> list[Match | None]:
         """For each face, the closest roster row if it is within `tolerance`, else None.
 
@@ -92,7 +99,7 @@ class Roster:
         if not people or len(faces) == 0:
             return [Nearest(None, math.inf, None, math.inf) for _ in range(len(faces))]
         distances = np.linalg.norm(faces[:, None, :] - self.encodings[None, :, :], axis=2)
-        rows_of = np.array([people.index(name) for name in self.names])
+        rows_of = self._person_of_row
         per_person = np.full((len(faces), len(people)), np.inf)
         for column in range(len(people)):
             per_person[:, column] = distances[:, rows_of == column].min(axis=1)

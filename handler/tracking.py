@@ -141,16 +141,11 @@ class Track:
 
     number: int
     box: Box
-    first_seconds: float
-    last_seconds: float
     identity: Identity = field(default_factory=Identity)
     seen_at: list[float] = field(default_factory=list)  # sample times it was on screen
     misses: int = 0
     ended: bool = False
 
-    @property
-    def face_px(self) -> int:
-        return self.box[2] - self.box[0]
 
 
 class Tracker:
@@ -200,9 +195,8 @@ class Tracker:
                     track.ended = True
         for j, box in enumerate(boxes):
             if j not in matched_boxes:
-                self.tracks.append(Track(len(self.tracks), box, seconds, seconds))
+                self.tracks.append(Track(len(self.tracks), box))
         on_screen = [t for t in self.live if t.misses == 0]
         for track in on_screen:
-            track.last_seconds = seconds
             track.seen_at.append(seconds)
         return on_screen

@@ -262,7 +262,7 @@ def test_a_video_larger_than_tmp_gets_a_report_not_a_retry(classroom: Pipeline, 
     classroom.deliver()
     assert classroom.output_keys() == ["big/lecture.error.json"]
     assert error_report(classroom, "big/lecture.error.json")["error"] == (
-        "the file cannot be handled: the file is 40 MB and the function's /tmp has 36 MB free; "
+        "the video cannot be handled: the file is 40 MB and the function's /tmp has 36 MB free; "
         "raise the stack's ephemeralStorage (up to 10240 MB)")
 
 

@@ -110,8 +110,8 @@ def test_a_new_face_elsewhere_is_a_new_track() -> None:
     assert [t.number for t in on_screen] == [0, 1]
 
 
-def vote(name: str | None, distance: float, second: float, seconds: float = 0.0, px: float = 40) -> Vote:
-    return Vote(Nearest(name, distance, "other" if name else None, second), px, seconds)
+def vote(name: str | None, distance: float, second: float, seconds: float = 0.0) -> Vote:
+    return Vote(Nearest(name, distance, "other" if name else None, second), seconds)
 
 
 def test_one_match_within_tolerance_is_not_enough() -> None:
