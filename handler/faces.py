@@ -12,7 +12,9 @@ import functools
 import importlib.util
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,7 @@ ENCODER_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
 # Room around a face box, in box sizes, so that the aligned 150×150 chip lies inside the crop.
 CROP_MARGIN = 0.6
 
+T, R = TypeVar("T"), TypeVar("R")
 Box = tuple[int, int, int, int]  # top, right, bottom, left in full-frame pixels (face_recognition's order)
 
 
@@ -146,11 +149,14 @@ class FaceFinder:
                 boxes.append(box)
         return boxes
 
+    def _map(self, work: Callable[[T], R], items: list[T]) -> list[R]:
+        """`work` on every item, on the pool's threads when there is more than one item."""
+        if self._pool is None or len(items) <= 1:
+            return [work(item) for item in items]
+        return list(self._pool.map(work, items))
+
     def _run(self, jobs: list[tuple[Box, float]], gray: np.ndarray) -> list[Box]:
-        if self._pool is None or len(jobs) == 1:
-            found = [self._detect(gray, region, scale) for region, scale in jobs]
-        else:
-            found = list(self._pool.map(lambda job: self._detect(gray, *job), jobs))
+        found = self._map(lambda job: self._detect(gray, *job), jobs)
         return merge_boxes([box for boxes in found for box in boxes])
 
     def scan(self, gray: np.ndarray, min_face_px: float) -> list[Box]:
@@ -188,9 +194,7 @@ class FaceFinder:
             best = max(found, key=lambda b: overlap(b, box), default=None)
             return best if best is not None and overlap(best, box) > 0 else None
 
-        if self._pool is None or len(boxes) == 1:
-            return [one(box) for box in boxes]
-        return list(self._pool.map(one, boxes))
+        return self._map(one, boxes)
 
     def locate(self, image_bgr: np.ndarray, upsample: int = 0) -> list[Box]:
         """Every face of a photo at full size, with dlib's own upsampling (enrolment; face_recognition's way)."""
