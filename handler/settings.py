@@ -88,6 +88,14 @@ class RecognitionSettings:
         20.0, env="FULL_SCAN_SECONDS", config_key="fullScanSeconds", bounds=(1.0, 3600.0),
         description="Longest time between two searches of the whole frame (1 to 3600 s).",
     )
+    segment_seconds: float = _knob(  # type: ignore[assignment]
+        120.0, env="SEGMENT_SECONDS", config_key="segmentSeconds", bounds=(10.0, 3600.0),
+        description="A video longer than this is split into segments of this length, processed in parallel (10 to 3600 s).",
+    )
+    max_video_minutes: float = _knob(  # type: ignore[assignment]
+        240.0, env="MAX_VIDEO_MINUTES", config_key="maxVideoMinutes", bounds=(1.0, 1440.0),
+        description="Longest video accepted; a longer one gets an error report before any work (1 to 1440 min).",
+    )
 
     def min_face_px(self, frame_height: int) -> float:
         return frame_height * self.min_face_percent / 100.0
@@ -128,6 +136,8 @@ class Settings:
     output_bucket: str
     students_table: str
     roster: S3Location
+    jobs_table: str  # segment jobs and the newest upload of each key (handler.jobs)
+    segment_queue: str  # the name of the SQS queue of segments, which the function also consumes
     recognition: RecognitionSettings = RecognitionSettings()
 
     @property
@@ -140,11 +150,14 @@ class Settings:
             OUTPUT_BUCKET: self.output_bucket,
             STUDENTS_TABLE: self.students_table,
             ROSTER_URI: self.roster.uri,
+            JOBS_TABLE: self.jobs_table,
+            SEGMENT_QUEUE: self.segment_queue,
             **self.recognition.environment(),
         }
 
 
 OUTPUT_BUCKET, STUDENTS_TABLE, ROSTER_URI = "OUTPUT_BUCKET", "STUDENTS_TABLE", "ROSTER_URI"
+JOBS_TABLE, SEGMENT_QUEUE = "JOBS_TABLE", "SEGMENT_QUEUE"
 
 
 def _required(environ: Mapping[str, str], name: str) -> str:
@@ -165,5 +178,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         output_bucket=_required(environ, OUTPUT_BUCKET),
         students_table=_required(environ, STUDENTS_TABLE),
         roster=roster,
+        jobs_table=_required(environ, JOBS_TABLE),
+        segment_queue=_required(environ, SEGMENT_QUEUE),
         recognition=recognition_settings(environ),
     )

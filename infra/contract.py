@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from handler.events import parse_s3_uri
+from handler.segment_contract import SEGMENT_MAX_RECEIVES, SEGMENT_RETRY_SLACK_SECONDS
 from handler.settings import Settings
 from handler.students import STUDENTS_KEY
 
@@ -57,12 +58,35 @@ def function_name(config: StackConfig) -> str:
     return config.name_prefix
 
 
+def jobs_table_name(config: StackConfig) -> str:
+    """The table of segment jobs (and of the newest upload of each key): one per stack."""
+    return f"{config.name_prefix}-jobs"
+
+
+def segment_queue_name(config: StackConfig) -> str:
+    """The SQS queue the planner writes one message per segment to, and the function consumes."""
+    return f"{config.name_prefix}-segments"
+
+
+def segment_dead_letter_name(config: StackConfig) -> str:
+    """Where a segment message goes after SEGMENT_MAX_RECEIVES receives (the handler has written
+    the video's error report by then; this only catches a failure to write it)."""
+    return f"{config.name_prefix}-segments-dlq"
+
+
+def segment_queue_attributes(timeout_s: int) -> dict[str, int]:
+    """The segment queue's visibility timeout and maxReceiveCount for a function timeout."""
+    return {"visibility_timeout": timeout_s + SEGMENT_RETRY_SLACK_SECONDS, "max_receive_count": SEGMENT_MAX_RECEIVES}
+
+
 def lambda_environment(config: StackConfig) -> dict[str, str]:
     """The handler's environment variables, exactly; the Lambda and the local stack share it."""
     return Settings(
         output_bucket=config.output_bucket,
         students_table=config.students_table,
         roster=parse_s3_uri(config.roster_uri),
+        jobs_table=jobs_table_name(config),
+        segment_queue=segment_queue_name(config),
         recognition=config.recognition,
     ).environment()
 
