@@ -9,14 +9,21 @@ for the frames in which a face is encoded.
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Union
 
 import av
 import numpy as np
+
+from handler.timeline import WHOLE, Span, clock
+
+VideoSource = Union[str, os.PathLike, io.RawIOBase]
+"""A video file's path, or a seekable binary file with a `size` (handler.s3_video.S3VideoFile)."""
 
 # A file whose stream stops this far before the length its container declares is truncated.
 TRUNCATION_TOLERANCE_SECONDS = 1.0
@@ -65,9 +72,11 @@ class Sampler:
     all sample at the requested rate.
     """
 
-    def __init__(self, frames_per_second: float) -> None:
+    def __init__(self, frames_per_second: float, start: float = 0.0) -> None:
         self.period = 1.0 / frames_per_second
-        self.next_instant = 0.0
+        # The instants are k / rate on the video's own clock, wherever reading starts, so a
+        # segment samples exactly the frames that reading the whole video samples.
+        self.next_instant = math.ceil(start / self.period - 1e-6) * self.period
 
     def wants(self, seconds: float) -> bool:
         if seconds + 1e-6 < self.next_instant:
@@ -84,40 +93,72 @@ def _seconds(frame: av.VideoFrame, stream: av.video.stream.VideoStream, index: i
     return index / float(rate)
 
 
+@dataclass(frozen=True)
+class VideoFacts:
+    """What the container says before any decoding: length (from its index where it has a
+    stored one, else its header, a hint only), frame size, whether it is indexed."""
+
+    duration: float | None
+    width: int
+    height: int
+
+
+def probe(source: VideoSource) -> VideoFacts:
+    """The video's length and frame size, from the container alone (one or two requests on S3).
+
+    Raises UnreadableVideo as sample_frames does for a file that is not a complete video."""
+    size = _size(source)
+    with _open(source, size) as container:
+        stream = _video_stream(container)
+        _check_index(stream, size)
+        _check_riff(_head(source), size)
+        duration = None
+        entries = stream.index_entries
+        if len(entries) and _index_is_stored(container):  # the packets themselves, not a claim
+            last = max(entry.timestamp for entry in entries[-64:])
+            duration = float((last - (stream.start_time or 0)) * stream.time_base)
+        elif container.duration:
+            duration = container.duration / av.time_base
+        return VideoFacts(duration, stream.codec_context.width, stream.codec_context.height)
+
+
 def sample_frames(
-    path: str | os.PathLike[str], frames_per_second: float, stats: DecodeStats | None = None,
-    check_frame: Callable[[int, int], None] | None = None,
+    source: VideoSource, frames_per_second: float, stats: DecodeStats | None = None,
+    check_frame: Callable[[int, int], None] | None = None, span: Span = WHOLE,
 ) -> Iterator[Frame]:
-    """Yield the sampled frames in order of time; the others are decoded only as far as needed.
+    """Yield the sampled frames of `span` in order of time; the others are decoded only as far
+    as needed. A span that starts later seeks to the keyframe before it (on S3, only the bytes
+    from there are fetched) and drops the frames before its start.
 
     `check_frame(width, height)` may refuse the video from its stream's size, before decoding.
-    Raises UnreadableVideo when the file cannot be opened or holds no decodable frame.
+    Raises UnreadableVideo when the file cannot be opened or the span holds no decodable frame.
     """
     stats = stats if stats is not None else DecodeStats()
-    file = Path(path)
-    if file.stat().st_size == 0:
-        raise UnreadableVideo("the object is empty (0 bytes)")
-    try:
-        container = av.open(str(file), metadata_errors="ignore")
-    except av.error.FFmpegError:
-        raise UnreadableVideo("it could not be opened as a video (not a video, or truncated)") from None
-    with container:
-        if not container.streams.video:
-            raise UnreadableVideo("the file holds no video stream")
-        stream = container.streams.video[0]
-        stats.indexed = _check_index(stream, file.stat().st_size) and _index_is_stored(container)
+    size = _size(source)
+    with _open(source, size) as container:
+        stream = _video_stream(container)
+        stats.indexed = _check_index(stream, size) and _index_is_stored(container)
         if check_frame is not None and stream.codec_context.width:
             check_frame(stream.codec_context.width, stream.codec_context.height)
-        _check_riff(file)
+        _check_riff(_head(source), size)
         stream.codec_context.skip_frame = "NONREF"
         stream.thread_type = "AUTO"
         if container.duration:
             stats.declared_seconds = container.duration / av.time_base
-        sampler = Sampler(frames_per_second)
+        if span.start > 0:
+            offset = stream.start_time or 0
+            container.seek(offset + int(span.start / stream.time_base), stream=stream, backward=True)
+        sampler = Sampler(frames_per_second, span.start)
+        in_span = 0
         try:
             for index, frame in enumerate(container.decode(stream)):
                 seconds = _seconds(frame, stream, index)
                 stats.frames_decoded += 1
+                if seconds < span.start:  # the pre-roll from the keyframe before the span
+                    continue
+                if seconds >= span.end:
+                    break
+                in_span += 1
                 stats.last_seconds = max(stats.last_seconds, seconds)
                 if sampler.wants(seconds):
                     gray = frame.to_ndarray(format="gray")
@@ -128,10 +169,48 @@ def sample_frames(
             if stats.frames_decoded == 0:
                 raise UnreadableVideo("no frame could be decoded (not a video, or truncated)") from None
             raise UnreadableVideo(
-                f"the video is damaged or truncated after {stats.last_seconds:.1f} s ({error.strerror})"
+                f"the video is damaged or truncated after {clock(stats.last_seconds)} ({error.strerror})"
             ) from None
     if stats.frames_decoded == 0:
         raise UnreadableVideo("no frame could be decoded (not a video, or truncated)")
+    if in_span == 0:
+        raise UnreadableVideo(f"the video has no frame in {span.label}: it is shorter than it says, or truncated")
+
+
+def _size(source: VideoSource) -> int:
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).stat().st_size
+    return int(source.size)  # type: ignore[union-attr]
+
+
+def _head(source: VideoSource, count: int = 12) -> bytes:
+    """The file's first bytes (its magic and, for RIFF, its stated length)."""
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as handle:
+            return handle.read(count)
+    position = source.tell()
+    source.seek(0)
+    head = source.read(count)
+    source.seek(position)
+    return head
+
+
+def _open(source: VideoSource, size: int) -> av.container.InputContainer:
+    if size == 0:
+        raise UnreadableVideo("the object is empty (0 bytes)")
+    try:
+        target = str(source) if isinstance(source, (str, os.PathLike)) else source
+        if not isinstance(target, str):
+            target.seek(0)
+        return av.open(target, metadata_errors="ignore")
+    except av.error.FFmpegError:
+        raise UnreadableVideo("it could not be opened as a video (not a video, or truncated)") from None
+
+
+def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    if not container.streams.video:
+        raise UnreadableVideo("the file holds no video stream")
+    return container.streams.video[0]
 
 
 def _check_index(stream: av.video.stream.VideoStream, file_size: int) -> bool:
@@ -158,13 +237,10 @@ def _index_is_stored(container: av.container.InputContainer) -> bool:
     return bool({"mov", "mp4", "avi"} & set(container.format.name.split(",")))
 
 
-def _check_riff(file: Path) -> None:
+def _check_riff(head: bytes, size: int) -> None:
     """An AVI (RIFF) file states its own length in its first 8 bytes: a shorter file was cut."""
-    with open(file, "rb") as handle:
-        head = handle.read(12)
     if len(head) == 12 and head[:4] == b"RIFF" and head[8:11] == b"AVI":
         stated = int.from_bytes(head[4:8], "little") + 8
-        size = file.stat().st_size
         if stated > size:
             raise UnreadableVideo(f"the video is truncated: it states {stated:,} bytes but the file has {size:,}")
 

@@ -9,20 +9,21 @@
 """
 from __future__ import annotations
 
-import os
+import math
 import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from handler.faces import FaceFinder, face_finder
-from handler.frames import DecodeStats, Frame, check_complete, sample_frames
+from handler.frames import DecodeStats, Frame, VideoSource, check_complete, probe, sample_frames
 from handler.identity import Vote
 from handler.limits import Limits
-from handler.presence import NamedTrack, Presence, presence
+from handler.presence import NamedTrack
 from handler.roster import Roster
 from handler.settings import RecognitionSettings
+from handler.span_result import COUNTS, Recognition, SpanResult, merge
+from handler.timeline import WHOLE, Span, segments
 from handler.tracking import ChangeWatch, Track, Tracker
 
 COARSE_FACE_SHARE = 0.15
@@ -31,27 +32,6 @@ pass, ~35 ms at 1080p): a close-up is named without the expensive small-face sca
 PREFETCH_FRAMES = 3
 FINER_SCAN = (1.0, 0.88)
 """Full scans alternate between these shares of the smallest face size."""
-
-
-@dataclass
-class Recognition:
-    """What one video held, and what it cost to find out."""
-
-    present: list[Presence] = field(default_factory=list)
-    frames_decoded: int = 0
-    frames_sampled: int = 0
-    faces_seen: int = 0  # faces followed (tracks)
-    faces_unrecognised: int = 0  # tracks that earned no name
-    faces_encoded: int = 0
-    full_scans: int = 0
-    region_scans: int = 0
-    seconds: float = 0.0  # the video's length, from its last decoded frame
-    timings: dict[str, float] = field(default_factory=dict)
-    tracks: list[Track] = field(default_factory=list, repr=False)  # every face followed
-
-    @property
-    def names(self) -> list[str]:
-        return [p.name for p in self.present]
 
 
 def prefetched(frames: Iterator[Frame], depth: int = PREFETCH_FRAMES) -> Iterator[Frame]:
@@ -113,7 +93,7 @@ class _Clock:
 
 
 def recognise_video(
-    path: str | os.PathLike[str],
+    source: VideoSource,
     roster: Roster,
     settings: RecognitionSettings = RecognitionSettings(),
     finder: FaceFinder | None = None,
@@ -121,10 +101,31 @@ def recognise_video(
 ) -> Recognition:
     """Follow every face of the video and name the ones the roster knows, on evidence.
 
+    A video longer than `settings.segment_seconds` is read as the segments the fan-out would
+    give it (handler.timeline.segments), one after another, and merged as they would be: the
+    result does not depend on whether the segments ran here or in parallel invocations.
     In `first` mode the video is read only until the first student is named.
     Raises handler.frames.UnreadableVideo for a file that is not a complete video, and its
     kind handler.limits.OverLimit for one over the function's `limits` (memory, time).
     """
+    spans = segments(probe(source).duration, settings.segment_seconds)
+    parts: list[SpanResult] = []
+    for span in spans:
+        parts.append(recognise_span(source, roster, settings, finder, limits, span))
+        if settings.mode == "first" and parts[-1].named:
+            break
+    return merge(parts, 1.0 / settings.frames_per_second, first_only=settings.mode == "first")
+
+
+def recognise_span(
+    source: VideoSource,
+    roster: Roster,
+    settings: RecognitionSettings = RecognitionSettings(),
+    finder: FaceFinder | None = None,
+    limits: Limits | None = None,
+    span: Span = WHOLE,
+) -> SpanResult:
+    """Follow every face of one span of the video, from fresh tracks, and name those the roster knows."""
     finder = finder or face_finder()
     result = Recognition()
     stats = DecodeStats()
@@ -134,7 +135,7 @@ def recognise_video(
     first_mode = settings.mode == "first"
     started = tick = time.perf_counter()
     examined = 0
-    frames = sample_frames(path, settings.frames_per_second, stats, limits.check_frame if limits else None)
+    frames = sample_frames(source, settings.frames_per_second, stats, limits.check_frame if limits else None, span)
     # `first` mode stops early: decoding ahead in another thread would be wasted work there.
     for frame in frames if first_mode else prefetched(frames):
         tick = clock.add("decode_wait", tick)
@@ -167,20 +168,25 @@ def recognise_video(
         if first_mode and newly_named:
             break
     else:
-        check_complete(stats)
+        if math.isinf(span.end):  # only the last span can tell a cut from the declared length
+            check_complete(stats)
     named = _named(tracker.tracks)
     if first_mode and named:  # the one student the mode promises: the surest of those named first
         named = [min(named, key=lambda track: track.distance)]
-    result.present = presence(named, 1.0 / settings.frames_per_second)
     result.frames_decoded = stats.frames_decoded
     result.frames_sampled = examined
-    result.seconds = round(stats.last_seconds, 3)
-    result.tracks = tracker.tracks
     result.faces_seen = len(tracker.tracks)
     result.faces_unrecognised = sum(1 for t in tracker.tracks if t.identity.name is None)
-    result.timings = {stage: round(seconds, 4) for stage, seconds in clock.spent.items()}
-    result.timings["total"] = round(time.perf_counter() - started, 4)
-    return result
+    timings = {stage: round(seconds, 4) for stage, seconds in clock.spent.items()}
+    timings["total"] = round(time.perf_counter() - started, 4)
+    return SpanResult(
+        span=span,
+        named=named,
+        counts={name: getattr(result, name) for name in COUNTS},
+        last_seconds=round(stats.last_seconds, 3),
+        timings=timings,
+        tracks=tracker.tracks,
+    )
 
 
 def _encode_due(

@@ -108,18 +108,20 @@ def test_nearest_two_with_one_person_has_no_runner_up() -> None:
     assert (nearest.name, nearest.second_name, nearest.margin) == ("ann", None, float("inf"))
 
 
-BASE = {"OUTPUT_BUCKET": "out", "STUDENTS_TABLE": "students", "ROSTER_URI": "s3://r/roster.npz"}
+BASE = {"OUTPUT_BUCKET": "out", "STUDENTS_TABLE": "students", "ROSTER_URI": "s3://r/roster.npz",
+        "JOBS_TABLE": "jobs", "SEGMENT_QUEUE": "segments"}
 
 
 def test_settings_defaults() -> None:
     settings = load_settings(BASE)
-    assert settings.recognition == RecognitionSettings("all", 2.0, 0.6, 3.0, 20.0)
+    assert settings.recognition == RecognitionSettings("all", 2.0, 0.6, 3.0, 20.0, 120.0, 240.0)
+    assert (settings.jobs_table, settings.segment_queue) == ("jobs", "segments")
     assert settings.recognition.min_face_px(1080) == pytest.approx(32.4)
     assert (settings.roster.bucket, settings.roster.key) == ("r", "roster.npz")
 
 
 def test_settings_round_trip_through_the_environment() -> None:
-    chosen = RecognitionSettings("first", 0.5, 0.45, 4.5, 30.0)
+    chosen = RecognitionSettings("first", 0.5, 0.45, 4.5, 30.0, 60.0, 90.0)
     assert load_settings({**BASE, **chosen.environment()}).recognition == chosen
     assert set(chosen.environment()) == {k.env for k in knobs().values()}
 
@@ -129,6 +131,9 @@ def test_settings_round_trip_through_the_environment() -> None:
     [
         ({"OUTPUT_BUCKET": ""}, "OUTPUT_BUCKET is not set"),
         ({"STUDENTS_TABLE": " "}, "STUDENTS_TABLE is not set"),
+        ({"JOBS_TABLE": ""}, "JOBS_TABLE is not set"),
+        ({"SEGMENT_QUEUE": ""}, "SEGMENT_QUEUE is not set"),
+        ({"SEGMENT_SECONDS": "5"}, "SEGMENT_SECONDS: 5 must be between 10 and 3600"),
         ({"ROSTER_URI": "roster.npz"}, "ROSTER_URI='roster.npz': expected s3://bucket/key"),
         ({"RECOGNITION_MODE": "some"}, "RECOGNITION_MODE: 'some' is not one of all, first"),
         ({"FRAMES_PER_SECOND": "fast"}, "FRAMES_PER_SECOND: 'fast' is not a number"),
