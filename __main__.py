@@ -1,15 +1,25 @@
 """Smart Classroom on AWS: upload a video, get the attendance CSV.
 
-Reads like the architecture diagram: config -> storage -> table -> image -> function ->
-trigger -> outputs. Each step is a component in `infra/`.
+Reads like the architecture diagram: config -> storage -> tables (students, jobs) -> image ->
+segment queue -> function -> segment consumer -> trigger -> outputs. Each step is a component
+in `infra/`. The segment queue comes before the function because the function's role names
+it; the consumer (the event source mapping that feeds the queue's segments back to the
+function) after it, because Lambda checks that role when the mapping is created.
 """
 import pulumi
 import pulumi_aws as aws
 
 from infra.config import PROJECT_DIR, from_pulumi
-from infra.contract import function_name, lambda_environment
+from infra.contract import (
+    function_name,
+    jobs_table_name,
+    lambda_environment,
+    segment_dead_letter_name,
+    segment_queue_name,
+)
 from infra.function import FunctionArgs, VideoFunction
 from infra.image import HandlerImage, ImageArgs, source_tag
+from infra.segments import JobsTable, SegmentConsumer, SegmentConsumerArgs, SegmentQueue, SegmentQueueArgs
 from infra.storage import Storage, StorageArgs
 from infra.table import StudentsTable, TableArgs
 from infra.trigger import TriggerArgs, UploadTrigger
@@ -38,12 +48,23 @@ table = StudentsTable(
     ),
 )
 
+jobs = JobsTable("jobs", table_name=jobs_table_name(config), force_destroy=config.force_destroy)
+
 image = HandlerImage(
     "handler",
     ImageArgs(
         repository_name=config.name_prefix,
         tag=source_tag(PROJECT_DIR),
         force_destroy=config.force_destroy,
+    ),
+)
+
+segments = SegmentQueue(
+    "segments",
+    SegmentQueueArgs(
+        queue_name=segment_queue_name(config),
+        dead_letter_name=segment_dead_letter_name(config),
+        function_timeout=config.timeout,
     ),
 )
 
@@ -62,6 +83,18 @@ function = VideoFunction(
         output_bucket_arn=storage.output.arn,
         roster_object_arn=pulumi.Output.concat(storage.roster.arn, "/", storage.roster_object.key),
         table_arn=table.table.arn,
+        segment_queue_arn=segments.queue.arn,
+        jobs_table_arn=jobs.table.arn,
+    ),
+)
+
+SegmentConsumer(
+    "segment-consumer",
+    SegmentConsumerArgs(
+        queue_arn=segments.queue.arn,
+        function_arn=function.function.arn,
+        maximum_concurrency=config.segment_concurrency,
+        role_policy=function.policy,
     ),
 )
 
@@ -87,6 +120,9 @@ pulumi.export("functionArn", function.function.arn)
 pulumi.export("logGroup", function.log_group.name)
 pulumi.export("imageDigest", image.digest)
 pulumi.export("deadLetterQueueUrl", function.dead_letter_queue.url)
+pulumi.export("segmentQueueUrl", segments.queue.url)
+pulumi.export("segmentDeadLetterQueueUrl", segments.dead_letter_queue.url)
+pulumi.export("jobsTable", jobs.table.name)
 # Ready to paste: upload a video, then (a minute later) print its attendance CSV,
 # which the handler writes under the same key with .csv.
 pulumi.export(

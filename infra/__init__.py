@@ -1,7 +1,8 @@
 """The Smart Classroom stack, one module per concern, in the order of the architecture:
 
 config (validated settings) -> storage (buckets, roster) -> table (students) ->
-image (ECR, container build) -> function (Lambda, role, logs, dead-letter queue) ->
+segments (jobs table, segment queue) -> image (ECR, container build) ->
+function (Lambda, role, logs, dead-letter queue) -> segments (the queue's consumer) ->
 trigger (S3 notification). `__main__.py` wires them together.
 
 `infra.config` does not need a Pulumi engine: the local stack imports it too. Keep this

@@ -11,6 +11,7 @@ students_file and the handler's settings.)
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import zipfile
@@ -21,6 +22,11 @@ from typing import Any
 
 import yaml
 
+from handler.segment_contract import (
+    PLANNED_SECONDS_PER_VIDEO_SECOND,
+    PLANNING_ALLOWANCE_SECONDS,
+    SEGMENT_MAX_RECEIVES,
+)
 from handler.settings import InvalidSetting, RecognitionSettings, knobs, recognition_settings
 from infra.aws_names import bucket_name, table_name
 from infra.errors import ConfigError
@@ -37,6 +43,8 @@ LOG_RETENTION_DAYS = (
 MEMORY_MB = (128, 10240)
 TIMEOUT_S = (1, 900)
 EPHEMERAL_STORAGE_MB = (512, 10240)
+SEGMENT_CONCURRENCY = (2, 1000)
+"""What an SQS event source mapping's maximum concurrency may be."""
 
 @dataclass(frozen=True)
 class StackConfig:
@@ -56,6 +64,7 @@ class StackConfig:
     timeout: int
     ephemeral_storage: int
     reserved_concurrency: int | None
+    segment_concurrency: int
     log_retention_days: int
     force_destroy: bool
     video_suffixes: tuple[str, ...]
@@ -171,6 +180,12 @@ def parse_config(
     except InvalidSetting as invalid:
         raise ConfigError(invalid.label, invalid.problem) from None
 
+    timeout = _integer_in("timeout", required("timeout"), TIMEOUT_S, "s")
+    _check_segment_fits(timeout, recognition.segment_seconds)
+    segment_concurrency = _integer_between(
+        "segmentConcurrency", required("segmentConcurrency"), SEGMENT_CONCURRENCY,
+        "is outside what an SQS event source mapping allows",
+    )
     reserved = _integer("reservedConcurrency", raw.get("reservedConcurrency", "").strip() or "-1")
     if reserved < -1:
         raise ConfigError("reservedConcurrency", f"{reserved} is negative; use -1 for no reservation")
@@ -178,6 +193,7 @@ def parse_config(
         raise ConfigError(
             "reservedConcurrency", "0 would keep the function from ever running; use -1 for no reservation"
         )
+    _check_reservation_holds_segments(reserved, segment_concurrency)
 
     retention = _integer("logRetentionDays", required("logRetentionDays"))
     if retention not in LOG_RETENTION_DAYS:
@@ -199,9 +215,10 @@ def parse_config(
         roster_file=roster_file,
         recognition=recognition,
         memory_size=_integer_in("memorySize", required("memorySize"), MEMORY_MB, "MB"),
-        timeout=_integer_in("timeout", required("timeout"), TIMEOUT_S, "s"),
+        timeout=timeout,
         ephemeral_storage=_integer_in("ephemeralStorage", required("ephemeralStorage"), EPHEMERAL_STORAGE_MB, "MB"),
         reserved_concurrency=None if reserved == -1 else reserved,
+        segment_concurrency=segment_concurrency,
         log_retention_days=retention,
         force_destroy=_boolean("forceDestroy", required("forceDestroy")),
         video_suffixes=parse_suffixes(required("videoSuffixes")),
@@ -226,6 +243,53 @@ def _integer_in(key: str, value: str, bounds: tuple[int, int], unit: str) -> int
     if not low <= number <= high:
         raise ConfigError(key, f"{number} {unit} is outside Lambda's limits ({low} to {high} {unit})")
     return number
+
+
+def _integer_between(key: str, value: str, bounds: tuple[int, int], problem: str) -> int:
+    number = _integer(key, value)
+    low, high = bounds
+    if not low <= number <= high:
+        raise ConfigError(key, f"{number} {problem} ({low} to {high})")
+    return number
+
+
+def minimum_timeout(segment_seconds: float) -> int:
+    """The shortest function timeout that fits one segment: its planned compute time plus the
+    allowance for opening the video, the roster, the merge and the result (rounded up)."""
+    return math.ceil(segment_seconds * PLANNED_SECONDS_PER_VIDEO_SECOND + PLANNING_ALLOWANCE_SECONDS)
+
+
+def _check_segment_fits(timeout: int, segment_seconds: float) -> None:
+    """One invocation processes one segment: a timeout shorter than a segment needs would
+    fail every long video, segment by segment, only after the upload."""
+    needed = minimum_timeout(segment_seconds)
+    if timeout >= needed:
+        return
+    remedy = f"raise timeout to at least {needed}"
+    longest = math.floor((timeout - PLANNING_ALLOWANCE_SECONDS) / PLANNED_SECONDS_PER_VIDEO_SECOND)
+    shortest, _ = knobs()["segment_seconds"].bounds or (0, 0)
+    if longest >= shortest:
+        remedy += f" or lower segmentSeconds to at most {longest}"
+    raise ConfigError(
+        "timeout",
+        f"{timeout} s is too short for one segment: segmentSeconds {segment_seconds:g} x "
+        f"{PLANNED_SECONDS_PER_VIDEO_SECOND:g} s of compute per video second + {PLANNING_ALLOWANCE_SECONDS} s "
+        f"= {needed} s; {remedy}",
+    )
+
+
+def _check_reservation_holds_segments(reserved: int, segment_concurrency: int) -> None:
+    """A reservation smaller than the segment fan-out throttles segment invocations: Lambda
+    returns each throttled message to the queue, the receive counts toward the queue's
+    maxReceiveCount, and the video ends in an error report. One more is for a planner."""
+    if reserved != -1 and reserved < segment_concurrency + 1:
+        raise ConfigError(
+            "reservedConcurrency",
+            f"{reserved} cannot hold segmentConcurrency ({segment_concurrency}) plus one invocation that "
+            f"plans a video: throttled segments return to the queue and fail after {SEGMENT_MAX_RECEIVES} "
+            f"receives; raise reservedConcurrency to at least {segment_concurrency + 1}, lower "
+            f"segmentConcurrency to at most {max(reserved - 1, SEGMENT_CONCURRENCY[0])}, or use -1 for no reservation",
+        )
 
 
 def _boolean(key: str, value: str) -> bool:

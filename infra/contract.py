@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from handler.events import parse_s3_uri
-from handler.segment_contract import SEGMENT_MAX_RECEIVES, SEGMENT_RETRY_SLACK_SECONDS
+from handler.segment_contract import JOBS_PARTITION_KEY, JOBS_SORT_KEY, SEGMENT_MAX_RECEIVES, SEGMENT_RETRY_SLACK_SECONDS
 from handler.settings import Settings
 from handler.students import STUDENTS_KEY
 
@@ -26,6 +26,19 @@ UPLOAD_EVENTS = ("s3:ObjectCreated:*",)
 
 PUBLIC_ACCESS_BLOCK = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
 """Every bucket turns all four of S3's public-access blocks on."""
+
+JOBS_KEYS = ((JOBS_PARTITION_KEY, "S"), (JOBS_SORT_KEY, "S"))
+"""The jobs table's partition and sort key, with their DynamoDB types (both strings)."""
+
+SEGMENT_BATCH_SIZE = 1
+"""Segment messages per invocation: one segment is one invocation's work (its timeout fits one)."""
+
+SEGMENT_RESPONSE_TYPES = ("ReportBatchItemFailures",)
+"""The handler reports a failed segment in `batchItemFailures` instead of raising, so Lambda
+returns exactly that message to the queue."""
+
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60
+"""Dead letters (failed uploads, failed segments) stay for the SQS maximum, 14 days."""
 
 ASYNC_RETRY_ATTEMPTS = 2
 """Retries of a failed asynchronous invocation (Lambda allows 0-2), on AWS and in the local

@@ -14,14 +14,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.contract import ASYNC_RETRY_ATTEMPTS, log_group_name
+from infra.contract import ASYNC_RETRY_ATTEMPTS, DEAD_LETTER_RETENTION_SECONDS, log_group_name
 
 MAX_EVENT_AGE_SECONDS = 2 * 60 * 60
 """How long an upload may wait (throttled by reserved concurrency) before it is given up
 and sent to the dead-letter queue (Lambda allows 60 to 21600)."""
-
-DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60
-"""Failed uploads stay in the dead-letter queue for the SQS maximum, 14 days."""
 
 ARCHITECTURE = "x86_64"
 """Matches the image's platform, linux/amd64 (infra.image.PLATFORM)."""
@@ -42,6 +39,8 @@ class FunctionArgs:
     output_bucket_arn: pulumi.Input[str]
     roster_object_arn: pulumi.Input[str]
     table_arn: pulumi.Input[str]
+    segment_queue_arn: pulumi.Input[str]
+    jobs_table_arn: pulumi.Input[str]
     function_name: str
 
 
@@ -68,12 +67,16 @@ def handler_policy(
     table_arn: str,
     log_group_arn: str,
     dead_letter_queue_arn: str,
+    segment_queue_arn: str,
+    jobs_table_arn: str,
 ) -> dict[str, Any]:
     """The function role's permissions: exactly the handler's reads and writes.
 
     Read a video, write a CSV, read the roster, look students up, write its own logs,
-    and (for Lambda's on-failure destination, which acts with this role) hand a failed
-    event to the dead-letter queue.
+    (for Lambda's on-failure destination, which acts with this role) hand a failed
+    event to the dead-letter queue, and split a long video: send its segments to the segment
+    queue and, as that queue's consumer, receive and settle them, keeping their state in the
+    jobs table.
     """
     return {
         "Version": "2012-10-17",
@@ -116,6 +119,38 @@ def handler_policy(
                 "Action": ["sqs:SendMessage"],
                 "Resource": [dead_letter_queue_arn],
             },
+            {
+                "Sid": "PlanAndConsumeSegments",
+                "Effect": "Allow",
+                # GetQueueUrl: the handler is given the queue's name (SEGMENT_QUEUE). Send: the
+                # planner. Receive, Delete, GetQueueAttributes: the event source mapping, which
+                # polls with this role. ChangeMessageVisibility: a segment handed back early.
+                "Action": [
+                    "sqs:GetQueueUrl",
+                    "sqs:SendMessage",
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:ChangeMessageVisibility",
+                ],
+                "Resource": [segment_queue_arn],
+            },
+            {
+                "Sid": "TrackJobs",
+                "Effect": "Allow",
+                # The job, its finished segments and each key's newest upload (handler/segment_contract.py):
+                # items written and updated per segment, a job's segments read back with Query for
+                # the merge, and cleared (DeleteItem, BatchWriteItem) once the result is written.
+                "Action": [
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:Query",
+                    "dynamodb:BatchWriteItem",
+                ],
+                "Resource": [jobs_table_arn],
+            },
         ],
     }
 
@@ -127,6 +162,8 @@ class VideoFunction(pulumi.ComponentResource):
     role: aws.iam.Role
     log_group: aws.cloudwatch.LogGroup
     dead_letter_queue: aws.sqs.Queue
+    policy: aws.iam.RolePolicy
+    """The role's permissions; whatever acts with the role (the segment consumer) waits for it."""
 
     def __init__(self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("smart-classroom:function:VideoFunction", name, None, opts)
@@ -141,12 +178,12 @@ class VideoFunction(pulumi.ComponentResource):
         )
         self.dead_letter_queue = aws.sqs.Queue(
             f"{name}-failed",
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
             sqs_managed_sse_enabled=True,
             opts=child,
         )
         self.role = aws.iam.Role(f"{name}-role", assume_role_policy=assume_role_policy(), opts=child)
-        policy = aws.iam.RolePolicy(
+        self.policy = policy = aws.iam.RolePolicy(
             f"{name}-access",
             role=self.role.id,
             policy=pulumi.Output.all(
@@ -156,6 +193,8 @@ class VideoFunction(pulumi.ComponentResource):
                 args.table_arn,
                 self.log_group.arn,
                 self.dead_letter_queue.arn,
+                args.segment_queue_arn,
+                args.jobs_table_arn,
             ).apply(lambda arns: json.dumps(handler_policy(*arns))),
             opts=child,
         )

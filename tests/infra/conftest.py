@@ -51,8 +51,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["arn"] = f"arn:aws:iam::{ACCOUNT}:role/{args.name}"
             resource_id = args.name
         elif typ == "aws:sqs/queue:Queue":
-            outputs["arn"] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{args.name}"
-            outputs["url"] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{args.name}"
+            queue_name = inputs.get("name") or f"{args.name}-1234567"  # as AWS names a queue without one
+            outputs["name"] = queue_name
+            outputs["arn"] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_name}"
+            outputs["url"] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{queue_name}"
         elif typ == "aws:cloudwatch/logGroup:LogGroup":
             outputs["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{inputs['name']}"
         elif typ == "aws:dynamodb/table:Table":
@@ -214,6 +216,7 @@ def dev_values(data_files: dict[str, str]) -> dict[str, str]:
         "timeout": "300",
         "ephemeralStorage": "2048",
         "reservedConcurrency": "5",
+        "segmentConcurrency": "4",  # the most a reservation of 5 allows: one is kept for planning
         "logRetentionDays": "7",
         "forceDestroy": "true",
         **data_files,

@@ -5,6 +5,7 @@ and the environment handed to the Lambda is one the handler accepts.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -14,11 +15,26 @@ from typing import Any
 import pytest
 import yaml
 
+from handler.segment_contract import PLANNED_SECONDS_PER_VIDEO_SECOND, PLANNING_ALLOWANCE_SECONDS
 from handler.settings import RecognitionSettings, knobs
-from infra.config import PROJECT_DIR, StackConfig, declared_keys, from_stack_file, parse_config, project_defaults
+from infra.config import (
+    PROJECT_DIR,
+    StackConfig,
+    declared_keys,
+    from_stack_file,
+    minimum_timeout,
+    parse_config,
+    project_defaults,
+)
 from infra.errors import ConfigError
 from infra.students_file import load_students
-from infra.contract import lambda_environment, public_access_block_boto3, student_item
+from infra.contract import (
+    jobs_table_name,
+    lambda_environment,
+    public_access_block_boto3,
+    segment_queue_name,
+    student_item,
+)
 
 
 def parse(values: dict[str, str], base_dir: Path, stack: str = "dev", region: str = "us-east-1") -> StackConfig:
@@ -62,6 +78,11 @@ INVALID: list[tuple[dict[str, str], str]] = [
     ({"fullScanSeconds": "soon"}, r"^fullScanSeconds: 'soon' is not a number"),
     ({"reservedConcurrency": "-2"}, r"^reservedConcurrency: -2 is negative"),
     ({"reservedConcurrency": "0"}, r"^reservedConcurrency: 0 would keep the function from ever running"),
+    ({"segmentConcurrency": "1"}, r"^segmentConcurrency: 1 is outside what an SQS event source mapping allows \(2 to 1000\)"),
+    ({"segmentConcurrency": "1001"}, r"^segmentConcurrency: 1001 is outside"),
+    ({"segmentConcurrency": "many"}, r"^segmentConcurrency: 'many' is not a whole number"),
+    ({"segmentSeconds": "5"}, r"^segmentSeconds: 5 must be between 10 and 3600"),
+    ({"maxVideoMinutes": "2000"}, r"^maxVideoMinutes: 2000 must be between 1 and 1440"),
     ({"logRetentionDays": "10"}, r"^logRetentionDays: 10 is not a CloudWatch retention period"),
     ({"forceDestroy": "yes"}, r"^forceDestroy: 'yes' is not true or false"),
     ({"videoSuffixes": ".mp4,,.mov"}, r"^videoSuffixes: .*comma-separated"),
@@ -80,6 +101,49 @@ def test_invalid_value_is_refused_naming_its_key(
     """Each invalid value stops the deployment with a message that starts with its key."""
     with pytest.raises(ConfigError, match=message):
         parse({**minimal, **override}, tmp_path)
+
+
+# --- combinations that cannot work ------------------------------------------------------
+
+
+def test_timeout_must_fit_one_segment(minimal: dict[str, str], tmp_path: Path) -> None:
+    """A segment of 200 s needs 200 x 0.25 + 30 = 80 s: a 79 s timeout is refused, naming both
+    keys and the arithmetic; 80 s is accepted."""
+    with pytest.raises(ConfigError, match=(
+        r"^timeout: 79 s is too short for one segment: segmentSeconds 200 x 0\.25 s of compute per video second "
+        r"\+ 30 s = 80 s; raise timeout to at least 80 or lower segmentSeconds to at most 196$"
+    )) as raised:
+        parse({**minimal, "segmentSeconds": "200", "timeout": "79"}, tmp_path)
+    assert raised.value.key == "timeout"
+    assert parse({**minimal, "segmentSeconds": "200", "timeout": "80"}, tmp_path).timeout == 80
+    assert minimum_timeout(200) == 80 == math.ceil(200 * PLANNED_SECONDS_PER_VIDEO_SECOND + PLANNING_ALLOWANCE_SECONDS)
+
+
+def test_timeout_too_short_for_any_segment_only_says_raise_it(minimal: dict[str, str], tmp_path: Path) -> None:
+    """Below the shortest segment's need (10 s -> 33 s) lowering segmentSeconds cannot help."""
+    with pytest.raises(ConfigError, match=r"^timeout: 32 s is too short .*; raise timeout to at least 33$"):
+        parse({**minimal, "segmentSeconds": "10", "timeout": "32"}, tmp_path)
+
+
+def test_longest_segment_needs_more_than_lambda_allows(minimal: dict[str, str], tmp_path: Path) -> None:
+    """segmentSeconds 3600 would need 930 s; Lambda's 900 s fits segments of at most 3480 s."""
+    with pytest.raises(ConfigError, match=r"^timeout: 900 s .* = 930 s; .* lower segmentSeconds to at most 3480$"):
+        parse({**minimal, "segmentSeconds": "3600", "timeout": "900"}, tmp_path)
+
+
+def test_reservation_must_hold_the_segments_and_a_planner(minimal: dict[str, str], tmp_path: Path) -> None:
+    """Throttled segments go back to the queue and count as receives: a reservation of 20 cannot
+    carry 20 segments at once plus the invocation that plans a video; 21 can."""
+    with pytest.raises(ConfigError, match=(
+        r"^reservedConcurrency: 20 cannot hold segmentConcurrency \(20\) plus one invocation that plans a video: "
+        r".*raise reservedConcurrency to at least 21, lower segmentConcurrency to at most 19, or use -1"
+    )) as raised:
+        parse({**minimal, "segmentConcurrency": "20", "reservedConcurrency": "20"}, tmp_path)
+    assert raised.value.key == "reservedConcurrency"
+    config = parse({**minimal, "segmentConcurrency": "20", "reservedConcurrency": "21"}, tmp_path)
+    assert (config.segment_concurrency, config.reserved_concurrency) == (20, 21)
+    # The default (no reservation) never conflicts with the default fan-out.
+    assert parse(minimal, tmp_path).reserved_concurrency is None
 
 
 def test_region_is_required(minimal: dict[str, str], tmp_path: Path) -> None:
@@ -151,6 +215,8 @@ def test_defaults_come_from_pulumi_yaml(minimal: dict[str, str], tmp_path: Path)
     assert config.force_destroy is declared["forceDestroy"] is False
     assert config.video_suffixes == (".mp4", ".mov", ".avi", ".mkv", ".webm")
     assert config.reserved_concurrency is None
+    assert config.segment_concurrency == declared["segmentConcurrency"] == 50
+    assert config.ephemeral_storage == 512  # Lambda's free size: the video is streamed, not downloaded
     assert config.roster_bucket == "class-videos-in-roster"
     assert config.students_table == "smart-classroom-dev-students"
 
@@ -183,7 +249,7 @@ def test_pulumi_yaml_declares_every_key() -> None:
     assert set(declared) == {
         "inputBucket", "outputBucket", "rosterBucket", "studentsTable", "studentsFile", "rosterFile",
         "recognitionMode", "framesPerSecond", "matchTolerance", "minFacePercent", "fullScanSeconds",
-        "memorySize", "timeout",
+        "segmentSeconds", "maxVideoMinutes", "segmentConcurrency", "memorySize", "timeout",
         "ephemeralStorage", "reservedConcurrency", "logRetentionDays", "forceDestroy", "videoSuffixes",
     }
     python_type = {"string": str, "integer": int, "boolean": bool}
@@ -215,6 +281,8 @@ def test_dev_stack_file_is_a_working_example(tmp_path: Path, students: list[dict
     config = from_stack_file("dev", project)
     assert config.region == "us-east-1"
     assert config.force_destroy is True
+    # A new account runs at most 10 functions at once: the dev stack's segments leave room for planners.
+    assert config.segment_concurrency + 2 <= 10
     assert config.students_file == project / "build" / "demo" / "students.json"
     assert config.roster_file == project / "build" / "demo" / "roster.npz"
     assert config.input_bucket.startswith("smart-classroom-dev-input-")
@@ -295,11 +363,13 @@ def test_handler_accepts_the_environment(
     environment = lambda_environment(config)
     assert set(environment) == {
         "OUTPUT_BUCKET", "STUDENTS_TABLE", "ROSTER_URI", "RECOGNITION_MODE", "FRAMES_PER_SECOND", "MATCH_TOLERANCE",
-        "MIN_FACE_PERCENT", "FULL_SCAN_SECONDS",
+        "MIN_FACE_PERCENT", "FULL_SCAN_SECONDS", "SEGMENT_SECONDS", "MAX_VIDEO_MINUTES", "JOBS_TABLE", "SEGMENT_QUEUE",
     }
     settings = load_settings(environment)
     assert settings.output_bucket == config.output_bucket
     assert settings.students_table == config.students_table
+    assert settings.jobs_table == jobs_table_name(config) == "smart-classroom-dev-jobs"
+    assert settings.segment_queue == segment_queue_name(config) == "smart-classroom-dev-segments"
     assert (settings.roster.bucket, settings.roster.key) == (config.roster_bucket, config.roster_key)
     assert settings.recognition == config.recognition
     for field, value in expected.items():

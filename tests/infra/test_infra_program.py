@@ -20,12 +20,28 @@ import pytest
 
 from infra.config import parse_config
 from infra.errors import ConfigError
-from infra.contract import ASYNC_RETRY_ATTEMPTS, lambda_environment, student_item, suffix_filters
+from handler.segment_contract import (
+    JOBS_EXPIRY_ATTRIBUTE,
+    JOBS_PARTITION_KEY,
+    JOBS_SORT_KEY,
+    SEGMENT_MAX_RECEIVES,
+    SEGMENT_RETRY_SLACK_SECONDS,
+)
+from infra.contract import (
+    ASYNC_RETRY_ATTEMPTS,
+    lambda_environment,
+    segment_queue_attributes,
+    student_item,
+    suffix_filters,
+)
 
 from tests.infra.program import Program
 
 BUCKET = "aws:s3/bucket:Bucket"
 FUNCTION = "aws:lambda/function:Function"
+TABLE = "aws:dynamodb/table:Table"
+QUEUE = "aws:sqs/queue:Queue"
+MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
 def arn_of(program: Program, type_: str, name: str) -> str:
@@ -108,13 +124,13 @@ def test_force_destroy_follows_config(
     dev = program_runner(dev_values)
     assert all(b.inputs["forceDestroy"] is True for b in dev.of_type(BUCKET))
     assert dev.one("aws:ecr/repository:Repository").inputs["forceDelete"] is True
-    assert dev.one("aws:dynamodb/table:Table").inputs["deletionProtectionEnabled"] is False
+    assert [t.inputs["deletionProtectionEnabled"] for t in dev.of_type(TABLE)] == [False, False]
 
     values = {k: v for k, v in dev_values.items() if k != "forceDestroy"}
     prod = program_runner(values, stack="prod")
     assert all(b.inputs.get("forceDestroy") is False for b in prod.of_type(BUCKET))
     assert prod.one("aws:ecr/repository:Repository").inputs["forceDelete"] is False
-    assert prod.one("aws:dynamodb/table:Table").inputs["deletionProtectionEnabled"] is True
+    assert [t.inputs["deletionProtectionEnabled"] for t in prod.of_type(TABLE)] == [True, True]
 
 
 def test_roster_uploaded_from_roster_file(dev_program: Program, dev_values: dict[str, str]) -> None:
@@ -130,7 +146,7 @@ def test_roster_uploaded_from_roster_file(dev_program: Program, dev_values: dict
 
 def test_students_table_settings(dev_program: Program) -> None:
     """On-demand, keyed by name (string), encrypted, with point-in-time recovery."""
-    table = dev_program.one("aws:dynamodb/table:Table")
+    table = dev_program.one(TABLE, "students")
     assert table.inputs["name"] == "smart-classroom-dev-students"
     assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
     assert table.inputs["hashKey"] == "name"
@@ -142,7 +158,7 @@ def test_students_table_settings(dev_program: Program) -> None:
 
 def test_one_table_item_per_student(dev_program: Program, students: list[dict[str, Any]]) -> None:
     """Every record of the students file is declared as an item of the table, and nothing else."""
-    table = dev_program.one("aws:dynamodb/table:Table")
+    table = dev_program.one(TABLE, "students")
     items = dev_program.of_type("aws:dynamodb/tableItem:TableItem")
     assert len(items) == len(students)
     for item in items:
@@ -238,7 +254,13 @@ def test_function_environment_is_the_handler_contract(
         "MATCH_TOLERANCE": "0.55",
         "MIN_FACE_PERCENT": "3.0",
         "FULL_SCAN_SECONDS": "20.0",
+        "SEGMENT_SECONDS": "120.0",
+        "MAX_VIDEO_MINUTES": "240.0",
+        "JOBS_TABLE": dev_program.one(TABLE, "jobs").outputs["name"],
+        "SEGMENT_QUEUE": dev_program.one(QUEUE, "segments").outputs["name"],
     }
+    assert variables["JOBS_TABLE"] == "smart-classroom-dev-jobs"
+    assert variables["SEGMENT_QUEUE"] == "smart-classroom-dev-segments"
 
 
 def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_values: dict[str, str]) -> None:
@@ -248,7 +270,9 @@ def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_va
     roster = dev_program.one("aws:s3/bucketObjectv2:BucketObjectv2")
     table_arn = arn_of(dev_program, "aws:dynamodb/table:Table", "students")
     log_group_arn = dev_program.one("aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
-    queue_arn = dev_program.one("aws:sqs/queue:Queue").outputs["arn"]
+    queue_arn = arn_of(dev_program, QUEUE, "attendance-failed")
+    segment_queue_arn = arn_of(dev_program, QUEUE, "segments")
+    jobs_arn = arn_of(dev_program, TABLE, "jobs")
 
     grants = {
         (action, resource)
@@ -267,6 +291,15 @@ def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_va
         ("logs:CreateLogStream", f"{log_group_arn}:*"),
         ("logs:PutLogEvents", f"{log_group_arn}:*"),
         ("sqs:SendMessage", queue_arn),
+        *(
+            (f"sqs:{action}", segment_queue_arn)
+            for action in ("GetQueueUrl", "SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes",
+                           "ChangeMessageVisibility")
+        ),
+        *(
+            (f"dynamodb:{action}", jobs_arn)
+            for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchWriteItem")
+        ),
     }
 
 
@@ -289,7 +322,7 @@ def test_role_has_no_wildcards_and_only_lambda_assumes_it(dev_program: Program) 
 def test_failed_invocations_go_to_the_dead_letter_queue(dev_program: Program) -> None:
     """Bounded retries and event age, then the event lands in the SQS queue; none is dropped silently."""
     function = dev_program.one(FUNCTION)
-    queue = dev_program.one("aws:sqs/queue:Queue")
+    queue = dev_program.one(QUEUE, "attendance-failed")
     config = dev_program.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")
     assert config.inputs["functionName"] == function.outputs["name"]
     assert config.inputs["maximumRetryAttempts"] == ASYNC_RETRY_ATTEMPTS == 2
@@ -304,6 +337,74 @@ def test_recursive_loop_detection_terminates(dev_program: Program) -> None:
     recursion = dev_program.one("aws:lambda/functionRecursionConfig:FunctionRecursionConfig")
     assert recursion.inputs["functionName"] == dev_program.one(FUNCTION).outputs["name"]
     assert recursion.inputs["recursiveLoop"] == "Terminate"
+
+
+# --- segments ---------------------------------------------------------------------------
+
+
+def test_jobs_table_keys_ttl_and_encryption(dev_program: Program) -> None:
+    """On demand, keyed pk/sk (strings) as the handler writes, TTL on expires_at, encrypted."""
+    table = dev_program.one(TABLE, "jobs")
+    assert table.inputs["name"] == "smart-classroom-dev-jobs"
+    assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
+    assert (table.inputs["hashKey"], table.inputs["rangeKey"]) == (JOBS_PARTITION_KEY, JOBS_SORT_KEY) == ("pk", "sk")
+    assert table.inputs["attributes"] == [{"name": "pk", "type": "S"}, {"name": "sk", "type": "S"}]
+    assert table.inputs["ttl"] == {"attributeName": JOBS_EXPIRY_ATTRIBUTE, "enabled": True}
+    assert JOBS_EXPIRY_ATTRIBUTE == "expires_at"
+    assert table.inputs["serverSideEncryption"]["enabled"] is True
+    assert "pointInTimeRecovery" not in table.inputs  # transient items: TTL removes them within days
+    assert "readCapacity" not in table.inputs and "writeCapacity" not in table.inputs
+
+
+def test_segment_queue_outlasts_the_function_and_redrives_to_its_own_queue(
+    dev_program: Program, dev_values: dict[str, str]
+) -> None:
+    """Visibility = timeout + slack (a killed segment comes back only after Lambda gave up on it);
+    after SEGMENT_MAX_RECEIVES receives a message goes to the segment dead-letter queue, kept 14 days."""
+    queue = dev_program.one(QUEUE, "segments")
+    dead_letters = dev_program.one(QUEUE, "segments-failed")
+    timeout = int(dev_values["timeout"])
+    assert queue.inputs["name"] == "smart-classroom-dev-segments"
+    assert dead_letters.inputs["name"] == "smart-classroom-dev-segments-dlq"
+    assert queue.inputs["visibilityTimeoutSeconds"] == timeout + SEGMENT_RETRY_SLACK_SECONDS == 330
+    assert segment_queue_attributes(timeout)["visibility_timeout"] == queue.inputs["visibilityTimeoutSeconds"]
+    assert json.loads(queue.inputs["redrivePolicy"]) == {
+        "deadLetterTargetArn": dead_letters.outputs["arn"], "maxReceiveCount": SEGMENT_MAX_RECEIVES,
+    }
+    assert SEGMENT_MAX_RECEIVES == 5
+    assert dead_letters.inputs["messageRetentionSeconds"] == 14 * 24 * 60 * 60
+    assert queue.inputs["sqsManagedSseEnabled"] is True and dead_letters.inputs["sqsManagedSseEnabled"] is True
+    assert "redrivePolicy" not in dead_letters.inputs
+
+
+def test_visibility_timeout_follows_the_function_timeout(
+    program_runner: Callable[..., Program], dev_values: dict[str, str]
+) -> None:
+    """Raising timeout raises the queue's visibility timeout with it."""
+    program = program_runner({**dev_values, "timeout": "900"})
+    assert program.one(QUEUE, "segments").inputs["visibilityTimeoutSeconds"] == 930
+
+
+def test_the_function_consumes_the_segment_queue_one_segment_at_a_time(
+    dev_program: Program, dev_values: dict[str, str]
+) -> None:
+    """Batch size 1, per-message failure reports, at most segmentConcurrency at once; created
+    only after the role may receive from the queue (Lambda checks it)."""
+    mapping = dev_program.one(MAPPING)
+    assert mapping.inputs["eventSourceArn"] == dev_program.one(QUEUE, "segments").outputs["arn"]
+    assert mapping.inputs["functionName"] == dev_program.one(FUNCTION).outputs["arn"]
+    assert mapping.inputs["batchSize"] == 1
+    assert mapping.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping.inputs["scalingConfig"] == {"maximumConcurrency": int(dev_values["segmentConcurrency"])}
+    assert dev_program.one("aws:iam/rolePolicy:RolePolicy").urn in mapping.dependencies
+    assert len(dev_program.of_type(MAPPING)) == 1
+
+
+def test_segment_concurrency_defaults_to_50(program_runner: Callable[..., Program], dev_values: dict[str, str]) -> None:
+    """Without segmentConcurrency (and without a reservation) the mapping allows 50 segments at once."""
+    values = {k: v for k, v in dev_values.items() if k not in ("segmentConcurrency", "reservedConcurrency")}
+    mapping = program_runner(values).one(MAPPING)
+    assert mapping.inputs["scalingConfig"] == {"maximumConcurrency": 50}
 
 
 # --- trigger ----------------------------------------------------------------------------
@@ -371,8 +472,12 @@ def test_stack_outputs(dev_program: Program, dev_values: dict[str, str]) -> None
     assert set(exports) == {
         "inputBucket", "outputBucket", "rosterBucket", "rosterUri", "studentsTable",
         "functionName", "functionArn", "logGroup", "imageDigest", "deadLetterQueueUrl",
+        "segmentQueueUrl", "segmentDeadLetterQueueUrl", "jobsTable",
         "uploadExample", "resultsExample",
     }
+    assert exports["segmentQueueUrl"] == dev_program.one(QUEUE, "segments").outputs["url"]
+    assert exports["segmentDeadLetterQueueUrl"] == dev_program.one(QUEUE, "segments-failed").outputs["url"]
+    assert exports["jobsTable"] == "smart-classroom-dev-jobs"
 
 
 def test_results_example_reads_where_the_handler_writes(dev_program: Program) -> None:
@@ -385,14 +490,17 @@ def test_results_example_reads_where_the_handler_writes(dev_program: Program) ->
 
 
 def test_every_cloud_resource_belongs_to_a_component(dev_program: Program) -> None:
-    """The graph reads like the diagram: five components at the top, every resource under one."""
+    """The graph reads like the diagram: eight components at the top, every resource under one."""
     top = [r for r in dev_program.resources if r.parent.endswith("::pulumi:pulumi:Stack::smart-classroom-dev")]
     assert sorted(r.type for r in top) == sorted(
         [
             "smart-classroom:storage:Storage",
             "smart-classroom:table:StudentsTable",
+            "smart-classroom:segments:JobsTable",
             "smart-classroom:image:HandlerImage",
+            "smart-classroom:segments:SegmentQueue",
             "smart-classroom:function:VideoFunction",
+            "smart-classroom:segments:SegmentConsumer",
             "smart-classroom:trigger:UploadTrigger",
         ]
     )
