@@ -1,9 +1,25 @@
 """Image: the ECR repository and the handler's container image, built and pushed by Pulumi.
 
-The repository's tags are immutable, so each build is tagged with a hash of what goes
-into the image (the Dockerfile and `handler/`): an unchanged source keeps its tag and is
-not rebuilt, a changed one gets a new tag. The Lambda uses the pushed digest, never the
-tag, so every code change rolls out.
+Tags are a label, the digest is the identity. Each build is tagged with a hash of its source
+(the Dockerfile and `handler/`, `source_tag`) so that a person can tell images apart in ECR,
+and the Lambda runs the pushed *digest*, never the tag, so every build rolls out.
+
+The repository's tags are MUTABLE on purpose. pulumi-docker (5.2, provider/provider.go
+`hashContext`) decides whether to rebuild from its own hash of the build context: every file
+the .dockerignore lets in, with its *file mode*, plus the Dockerfile. Matching it here would
+mean reproducing Docker's ignore-file rules and Go's mode strings exactly, and would still not
+cover a stack whose state was lost while ECR kept its images, or an update interrupted after
+the push. Each of these (and a plain `chmod`) makes the provider rebuild and push under a
+tag that already exists. With IMMUTABLE tags
+ECR refuses that push and `pulumi up` fails; with MUTABLE tags the tag simply moves to the new
+image and the function, pinned to the digest, follows the provider's output.
+
+The build goes through the Docker Engine API's BuildKit (pulumi-docker's `docker.Image`), for
+one platform, linux/amd64. That path requests no attestations (provenance and SBOM
+attestations are added by the `docker buildx` client, which this build does not use), so the
+pushed image is one manifest, as Lambda requires. pulumi-docker's
+`get_registry_image_manifests` cannot check this after the push: it reads only manifest
+lists and fails on the single manifest we want.
 """
 from __future__ import annotations
 
@@ -18,6 +34,12 @@ import pulumi_docker as docker
 
 PLATFORM = "linux/amd64"
 """What the image is built for; the function's architecture (x86_64) must match it."""
+
+BUILDER = docker.BuilderVersion.BUILDER_BUILD_KIT
+"""BuildKit through the Engine API: multi-stage caching, one platform, no attestation index."""
+
+TAG_MUTABILITY = "MUTABLE"
+"""Tags move on a rebuild of the same source; the function uses the digest (see above)."""
 
 KEEP_IMAGES = 5
 """Images the lifecycle policy keeps, so recent versions stay available for a rollback."""
@@ -90,7 +112,7 @@ class HandlerImage(pulumi.ComponentResource):
         self.repository = aws.ecr.Repository(
             name,
             name=args.repository_name,
-            image_tag_mutability="IMMUTABLE",
+            image_tag_mutability=TAG_MUTABILITY,
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
                 scan_on_push=True
             ),
@@ -113,6 +135,7 @@ class HandlerImage(pulumi.ComponentResource):
                 context=args.context,
                 dockerfile=args.dockerfile,
                 platform=PLATFORM,
+                builder_version=BUILDER,
             ),
             registry=docker.RegistryArgs(
                 server=self.repository.repository_url,

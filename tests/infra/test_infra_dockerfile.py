@@ -168,7 +168,7 @@ def make_source(root: Path) -> Path:
 
 
 def test_image_tag_changes_with_the_code_only(tmp_path: Path) -> None:
-    """ECR tags are immutable: a new tag for every code change, the same tag when only caches change."""
+    """The tag names the source: a new tag for every code change, the same tag when only caches change."""
     root = make_source(tmp_path)
     first = source_tag(root)
     assert re.fullmatch(r"src-[0-9a-f]{16}", first)
