@@ -36,6 +36,8 @@ storage = Storage(
         roster_file=config.roster_file,
         roster_key=config.roster_key,
         force_destroy=config.force_destroy,
+        video_retention_days=config.video_retention_days,
+        result_retention_days=config.result_retention_days,
     ),
 )
 

@@ -66,6 +66,8 @@ class StackConfig:
     reserved_concurrency: int | None
     segment_concurrency: int
     log_retention_days: int
+    video_retention_days: int  # 0 = keep forever
+    result_retention_days: int  # 0 = keep forever
     force_destroy: bool
     video_suffixes: tuple[str, ...]
 
@@ -220,6 +222,8 @@ def parse_config(
         reserved_concurrency=None if reserved == -1 else reserved,
         segment_concurrency=segment_concurrency,
         log_retention_days=retention,
+        video_retention_days=_days("videoRetentionDays", required("videoRetentionDays"), "videos"),
+        result_retention_days=_days("resultRetentionDays", required("resultRetentionDays"), "results"),
         force_destroy=_boolean("forceDestroy", required("forceDestroy")),
         video_suffixes=parse_suffixes(required("videoSuffixes")),
     )
@@ -290,6 +294,14 @@ def _check_reservation_holds_segments(reserved: int, segment_concurrency: int) -
             f"receives; raise reservedConcurrency to at least {segment_concurrency + 1}, lower "
             f"segmentConcurrency to at most {max(reserved - 1, SEGMENT_CONCURRENCY[0])}, or use -1 for no reservation",
         )
+
+
+def _days(key: str, value: str, what: str) -> int:
+    """A number of days an S3 lifecycle rule waits before deleting; 0 means no rule."""
+    days = _integer(key, value)
+    if days < 0:
+        raise ConfigError(key, f"{days} is negative; use 0 to keep {what} forever, or a number of days")
+    return days
 
 
 def _boolean(key: str, value: str) -> bool:

@@ -85,6 +85,9 @@ INVALID: list[tuple[dict[str, str], str]] = [
     ({"maxVideoMinutes": "2000"}, r"^maxVideoMinutes: 2000 must be between 1 and 1440"),
     ({"logRetentionDays": "10"}, r"^logRetentionDays: 10 is not a CloudWatch retention period"),
     ({"forceDestroy": "yes"}, r"^forceDestroy: 'yes' is not true or false"),
+    ({"videoRetentionDays": "-1"}, r"^videoRetentionDays: -1 is negative; use 0 to keep videos forever"),
+    ({"videoRetentionDays": "a month"}, r"^videoRetentionDays: 'a month' is not a whole number"),
+    ({"resultRetentionDays": "-7"}, r"^resultRetentionDays: -7 is negative; use 0 to keep results forever"),
     ({"videoSuffixes": ".mp4,,.mov"}, r"^videoSuffixes: .*comma-separated"),
     ({"videoSuffixes": ".mp4,4"}, r"^videoSuffixes: '\.mp4' and '4' overlap"),
     ({"videoSuffixes": ".mp4,.MOV,mov"}, r"^videoSuffixes: '\.mov' and 'mov' overlap"),
@@ -212,6 +215,8 @@ def test_defaults_come_from_pulumi_yaml(minimal: dict[str, str], tmp_path: Path)
     assert config.timeout == declared["timeout"]
     assert config.ephemeral_storage == declared["ephemeralStorage"]
     assert config.log_retention_days == declared["logRetentionDays"]
+    assert config.video_retention_days == declared["videoRetentionDays"] == 30
+    assert config.result_retention_days == declared["resultRetentionDays"] == 0  # results are the record: kept
     assert config.force_destroy is declared["forceDestroy"] is False
     assert config.video_suffixes == (".mp4", ".mov", ".avi", ".mkv", ".webm")
     assert config.reserved_concurrency is None
@@ -250,7 +255,8 @@ def test_pulumi_yaml_declares_every_key() -> None:
         "inputBucket", "outputBucket", "rosterBucket", "studentsTable", "studentsFile", "rosterFile",
         "recognitionMode", "framesPerSecond", "matchTolerance", "minFacePercent", "fullScanSeconds",
         "segmentSeconds", "maxVideoMinutes", "segmentConcurrency", "memorySize", "timeout",
-        "ephemeralStorage", "reservedConcurrency", "logRetentionDays", "forceDestroy", "videoSuffixes",
+        "ephemeralStorage", "reservedConcurrency", "logRetentionDays", "videoRetentionDays", "resultRetentionDays",
+        "forceDestroy", "videoSuffixes",
     }
     python_type = {"string": str, "integer": int, "boolean": bool}
     for key, decl in declared.items():

@@ -111,6 +111,48 @@ def test_every_bucket_private_encrypted_and_tls_only(
     assert block.urn in policy.dependencies, "the policy must wait for the public access block"
 
 
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+
+
+def lifecycle_of(program: Program, bucket_name: str) -> list[dict[str, Any]]:
+    """The lifecycle rules of the bucket with this physical name (its only lifecycle configuration)."""
+    bucket = bucket_named(program, bucket_name)
+    [lifecycle] = children_of(program, bucket.parent, LIFECYCLE)
+    assert lifecycle.inputs["bucket"] == bucket.outputs["bucket"]
+    return lifecycle.inputs["rules"]
+
+
+ABORT_RULE = {
+    "id": "abort-incomplete-uploads",
+    "status": "Enabled",
+    "filter": {"prefix": ""},
+    "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+}
+
+
+def expire_rule(days: int) -> dict[str, Any]:
+    """The rule deleting every object `days` after it was written."""
+    return {"id": f"expire-after-{days}-days", "status": "Enabled", "filter": {"prefix": ""}, "expiration": {"days": days}}
+
+
+def test_lifecycle_expires_videos_keeps_results_and_aborts_incomplete_uploads(
+    dev_program: Program, dev_values: dict[str, str]
+) -> None:
+    """By default videos (faces) go after 30 days, results (the record) stay, and every bucket
+    drops multipart uploads left incomplete for a day."""
+    assert lifecycle_of(dev_program, dev_values["inputBucket"]) == [ABORT_RULE, expire_rule(30)]
+    assert lifecycle_of(dev_program, dev_values["outputBucket"]) == [ABORT_RULE]
+    assert lifecycle_of(dev_program, f"{dev_values['inputBucket']}-roster") == [ABORT_RULE]
+    assert len(dev_program.of_type(LIFECYCLE)) == 3
+
+
+def test_retention_follows_config(program_runner: Callable[..., Program], dev_values: dict[str, str]) -> None:
+    """videoRetentionDays 0 keeps videos; resultRetentionDays 365 expires results after a year."""
+    program = program_runner({**dev_values, "videoRetentionDays": "0", "resultRetentionDays": "365"})
+    assert lifecycle_of(program, dev_values["inputBucket"]) == [ABORT_RULE]
+    assert lifecycle_of(program, dev_values["outputBucket"]) == [ABORT_RULE, expire_rule(365)]
+
+
 @pytest.fixture
 def dev_exports_key(dev_program: Program) -> Callable[[str], str]:
     """Look up a stack output of the dev program by name."""
@@ -513,6 +555,34 @@ def test_every_cloud_resource_belongs_to_a_component(dev_program: Program) -> No
         ]
     )
     assert all(not r.custom for r in top)
+
+
+def deployer_policy() -> dict[str, Any]:
+    """The IAM policy docs/deploy.md offers the deploying user (the JSON block after its marker)."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text(encoding="utf-8")
+    after_marker = text.split("<!-- deployer-policy:", 1)[1]
+    block = after_marker.split("```json\n", 1)[1].split("\n```", 1)[0]
+    return json.loads(block)
+
+
+# The IAM service prefix of each provider module the program declares resources of.
+SERVICE_OF_MODULE = {"s3": "s3", "dynamodb": "dynamodb", "sqs": "sqs", "ecr": "ecr", "lambda": "lambda",
+                     "iam": "iam", "cloudwatch": "logs"}
+
+
+def test_deployer_policy_covers_every_service_the_program_uses(dev_program: Program) -> None:
+    """A new kind of resource in the program needs its service in the documented deployer policy;
+    the function's role is passed to Lambda only, and Lambda may set the repository's policy."""
+    statements = deployer_policy()["Statement"]
+    actions = {a for st in statements for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
+    modules = {r.type.split(":")[1].split("/")[0] for r in dev_program.resources if r.type.startswith("aws:")}
+    assert modules <= set(SERVICE_OF_MODULE), modules - set(SERVICE_OF_MODULE)
+    assert {SERVICE_OF_MODULE[m] for m in modules} <= {a.split(":")[0] for a in actions}
+    [pass_role] = [st for st in statements if st["Action"] == "iam:PassRole"]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    assert {"ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy", "ecr:PutImage", "ecr:GetAuthorizationToken",
+            "lambda:CreateEventSourceMapping", "s3:*"} <= actions
+    assert all(st["Effect"] == "Allow" for st in statements)
 
 
 def test_no_deprecated_resources_or_properties(dev_program: Program) -> None:
