@@ -1,6 +1,6 @@
 """The Smart Classroom stack, one module per concern, in the order of the architecture:
 
-config (validated settings) -> storage (buckets, roster) -> table (students) ->
+config (validated settings; capacity: the rules across keys) -> storage (buckets, roster) -> table (students) ->
 segments (jobs table, segment queue) -> image (ECR, container build) ->
 function (Lambda, role, logs, dead-letter queue) -> segments (the queue's consumer) ->
 trigger (S3 notification). `__main__.py` wires them together.

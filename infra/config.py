@@ -4,14 +4,13 @@ Used by the Pulumi program (`from_pulumi`) and by the local stack, which runs th
 pipeline on moto without a Pulumi engine (`from_stack_file`). Both go through
 `parse_config`, which is pure and names the offending key in every error, and both take
 their defaults from the `config:` block of `Pulumi.yaml`, so there is one source of them.
-Nothing here imports `pulumi` at module level. (About 300 lines: every key's validation is
+Nothing here imports `pulumi` at module level. (About 350 lines: every key's validation is
 here, each with the message that names it; the rules it leans on live apart, in aws_names,
-students_file and the handler's settings.)
+students_file, capacity and the handler's settings.)
 """
 from __future__ import annotations
 
 import functools
-import math
 import os
 import re
 import zipfile
@@ -22,13 +21,9 @@ from typing import Any
 
 import yaml
 
-from handler.segment_contract import (
-    PLANNED_SECONDS_PER_VIDEO_SECOND,
-    PLANNING_ALLOWANCE_SECONDS,
-    SEGMENT_MAX_RECEIVES,
-)
 from handler.settings import InvalidSetting, RecognitionSettings, knobs, recognition_settings
 from infra.aws_names import bucket_name, table_name
+from infra.capacity import SEGMENT_CONCURRENCY, check_reservation_holds_segments, check_segment_fits
 from infra.errors import ConfigError
 from infra.students_file import load_students
 
@@ -43,8 +38,6 @@ LOG_RETENTION_DAYS = (
 MEMORY_MB = (128, 10240)
 TIMEOUT_S = (1, 900)
 EPHEMERAL_STORAGE_MB = (512, 10240)
-SEGMENT_CONCURRENCY = (2, 1000)
-"""What an SQS event source mapping's maximum concurrency may be."""
 
 @dataclass(frozen=True)
 class StackConfig:
@@ -183,7 +176,7 @@ def parse_config(
         raise ConfigError(invalid.label, invalid.problem) from None
 
     timeout = _integer_in("timeout", required("timeout"), TIMEOUT_S, "s")
-    _check_segment_fits(timeout, recognition.segment_seconds)
+    check_segment_fits(timeout, recognition.segment_seconds)
     segment_concurrency = _integer_between(
         "segmentConcurrency", required("segmentConcurrency"), SEGMENT_CONCURRENCY,
         "is outside what an SQS event source mapping allows",
@@ -195,7 +188,7 @@ def parse_config(
         raise ConfigError(
             "reservedConcurrency", "0 would keep the function from ever running; use -1 for no reservation"
         )
-    _check_reservation_holds_segments(reserved, segment_concurrency)
+    check_reservation_holds_segments(reserved, segment_concurrency)
 
     retention = _integer("logRetentionDays", required("logRetentionDays"))
     if retention not in LOG_RETENTION_DAYS:
@@ -255,45 +248,6 @@ def _integer_between(key: str, value: str, bounds: tuple[int, int], problem: str
     if not low <= number <= high:
         raise ConfigError(key, f"{number} {problem} ({low} to {high})")
     return number
-
-
-def minimum_timeout(segment_seconds: float) -> int:
-    """The shortest function timeout that fits one segment: its planned compute time plus the
-    allowance for opening the video, the roster, the merge and the result (rounded up)."""
-    return math.ceil(segment_seconds * PLANNED_SECONDS_PER_VIDEO_SECOND + PLANNING_ALLOWANCE_SECONDS)
-
-
-def _check_segment_fits(timeout: int, segment_seconds: float) -> None:
-    """One invocation processes one segment: a timeout shorter than a segment needs would
-    fail every long video, segment by segment, only after the upload."""
-    needed = minimum_timeout(segment_seconds)
-    if timeout >= needed:
-        return
-    remedy = f"raise timeout to at least {needed}"
-    longest = math.floor((timeout - PLANNING_ALLOWANCE_SECONDS) / PLANNED_SECONDS_PER_VIDEO_SECOND)
-    shortest, _ = knobs()["segment_seconds"].bounds or (0, 0)
-    if longest >= shortest:
-        remedy += f" or lower segmentSeconds to at most {longest}"
-    raise ConfigError(
-        "timeout",
-        f"{timeout} s is too short for one segment: segmentSeconds {segment_seconds:g} x "
-        f"{PLANNED_SECONDS_PER_VIDEO_SECOND:g} s of compute per video second + {PLANNING_ALLOWANCE_SECONDS} s "
-        f"= {needed} s; {remedy}",
-    )
-
-
-def _check_reservation_holds_segments(reserved: int, segment_concurrency: int) -> None:
-    """A reservation smaller than the segment fan-out throttles segment invocations: Lambda
-    returns each throttled message to the queue, the receive counts toward the queue's
-    maxReceiveCount, and the video ends in an error report. One more is for a planner."""
-    if reserved != -1 and reserved < segment_concurrency + 1:
-        raise ConfigError(
-            "reservedConcurrency",
-            f"{reserved} cannot hold segmentConcurrency ({segment_concurrency}) plus one invocation that "
-            f"plans a video: throttled segments return to the queue and fail after {SEGMENT_MAX_RECEIVES} "
-            f"receives; raise reservedConcurrency to at least {segment_concurrency + 1}, lower "
-            f"segmentConcurrency to at most {max(reserved - 1, SEGMENT_CONCURRENCY[0])}, or use -1 for no reservation",
-        )
 
 
 def _days(key: str, value: str, what: str) -> int:

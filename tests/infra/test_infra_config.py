@@ -17,15 +17,8 @@ import yaml
 
 from handler.segment_contract import PLANNED_SECONDS_PER_VIDEO_SECOND, PLANNING_ALLOWANCE_SECONDS
 from handler.settings import RecognitionSettings, knobs
-from infra.config import (
-    PROJECT_DIR,
-    StackConfig,
-    declared_keys,
-    from_stack_file,
-    minimum_timeout,
-    parse_config,
-    project_defaults,
-)
+from infra.capacity import minimum_timeout
+from infra.config import PROJECT_DIR, StackConfig, declared_keys, from_stack_file, parse_config, project_defaults
 from infra.errors import ConfigError
 from infra.students_file import load_students
 from infra.contract import (
@@ -145,6 +138,9 @@ def test_reservation_must_hold_the_segments_and_a_planner(minimal: dict[str, str
     assert raised.value.key == "reservedConcurrency"
     config = parse({**minimal, "segmentConcurrency": "20", "reservedConcurrency": "21"}, tmp_path)
     assert (config.segment_concurrency, config.reserved_concurrency) == (20, 21)
+    # Below the smallest fan-out (2 segments) lowering segmentConcurrency cannot help.
+    with pytest.raises(ConfigError, match=r"^reservedConcurrency: 2 .*; raise reservedConcurrency to at least 3, or use -1"):
+        parse({**minimal, "segmentConcurrency": "2", "reservedConcurrency": "2"}, tmp_path)
     # The default (no reservation) never conflicts with the default fan-out.
     assert parse(minimal, tmp_path).reserved_concurrency is None
 
