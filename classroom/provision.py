@@ -1,7 +1,8 @@
 """Provision in the emulator what the Pulumi stack provisions, from the same StackConfig.
 
 Buckets, the students table seeded from `studentsFile`, the roster object from `rosterFile`,
-and the input bucket's upload notification (one rule per configured suffix).
+the jobs table and the segment queue (with its dead-letter queue) of split videos, and the
+input bucket's upload notification (one rule per configured suffix).
 In AWS that notification targets the Lambda; here it targets an SQS queue the local invoker
 drains, so the handler receives the event S3 itself produced.
 """
@@ -12,11 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.config import StackConfig
+from handler.segment_contract import JOBS_EXPIRY_ATTRIBUTE, JOBS_PARTITION_KEY, JOBS_SORT_KEY
 from infra.contract import (
     STUDENTS_KEY,
     STUDENTS_KEY_TYPE,
     UPLOAD_EVENTS,
+    jobs_table_name,
     public_access_block_boto3,
+    segment_dead_letter_name,
+    segment_queue_attributes,
+    segment_queue_name,
     suffix_filters,
     student_item,
 )
@@ -33,6 +39,9 @@ class Provisioned:
     queue_arn: str
     dead_letter_url: str
     students: int
+    segment_queue_url: str
+    segment_queue_arn: str
+    segment_dead_letter_url: str
 
 
 def queue_names(config: StackConfig) -> tuple[str, str]:
@@ -105,18 +114,47 @@ def _seed_students(dynamodb: Any, config: StackConfig) -> int:
     return len(config.students)
 
 
+def _create_jobs_table(dynamodb: Any, config: StackConfig) -> None:
+    name = jobs_table_name(config)
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in (JOBS_PARTITION_KEY, JOBS_SORT_KEY)],
+        KeySchema=[{"AttributeName": JOBS_PARTITION_KEY, "KeyType": "HASH"},
+                   {"AttributeName": JOBS_SORT_KEY, "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": JOBS_EXPIRY_ATTRIBUTE})
+
+
+def _create_segment_queues(sqs: Any, config: StackConfig) -> tuple[str, str, str]:
+    """The segment queue as the stack makes it: visibility and maxReceiveCount from the contract."""
+    attributes = segment_queue_attributes(config.timeout)
+    dead_letter_url = sqs.create_queue(QueueName=segment_dead_letter_name(config))["QueueUrl"]
+    dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": str(attributes["max_receive_count"])}
+    url = sqs.create_queue(QueueName=segment_queue_name(config), Attributes={
+        "VisibilityTimeout": str(attributes["visibility_timeout"]), "RedrivePolicy": json.dumps(redrive)})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn, dead_letter_url
+
+
 def provision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any) -> Provisioned:
     """Create every resource the handler touches; the clients must point at the emulator."""
     for bucket in (config.input_bucket, config.output_bucket, config.roster_bucket):
         _create_bucket(s3, bucket, config.region)
     s3.upload_file(str(config.roster_file), config.roster_bucket, config.roster_key)
     students = _seed_students(dynamodb, config)
+    _create_jobs_table(dynamodb, config)
     queue_url, queue_arn, dead_letter_url = _create_queues(sqs, config)
+    segment_url, segment_arn, segment_dead_letter_url = _create_segment_queues(sqs, config)
     s3.put_bucket_notification_configuration(
         Bucket=config.input_bucket,
         NotificationConfiguration=notification_configuration(queue_arn, config.video_suffixes),
     )
-    return Provisioned(queue_url=queue_url, queue_arn=queue_arn, dead_letter_url=dead_letter_url, students=students)
+    return Provisioned(queue_url=queue_url, queue_arn=queue_arn, dead_letter_url=dead_letter_url, students=students,
+                       segment_queue_url=segment_url, segment_queue_arn=segment_arn,
+                       segment_dead_letter_url=segment_dead_letter_url)
 
 
 def deprovision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any) -> None:
@@ -125,7 +163,8 @@ def deprovision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any) -> None:
     for bucket in (config.input_bucket, config.output_bucket, config.roster_bucket):
         _ignore_missing(_empty_and_delete_bucket, s3, bucket)
     _ignore_missing(lambda: dynamodb.delete_table(TableName=config.students_table))
-    for name in queue_names(config):
+    _ignore_missing(lambda: dynamodb.delete_table(TableName=jobs_table_name(config)))
+    for name in (*queue_names(config), segment_queue_name(config), segment_dead_letter_name(config)):
         _ignore_missing(lambda: sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"]))
 
 

@@ -1,41 +1,50 @@
-"""Lambda entry point: every record of an S3 ObjectCreated event → one CSV or one error report.
+"""Lambda entry point: every uploaded video → exactly one CSV or one error report.
 
+Two kinds of event reach it. S3's upload events: a video no longer than one segment is
+processed at once; a longer one is split, one SQS message per segment (the planner). The
+segment queue's events (an event source mapping, partial batch failures): each segment is
+recognised on its own and stored in the jobs table, and the segment that completes the set
+merges them into the one CSV. Failures are classified in handler.failures: those retrying
+cannot fix end in an error report beside where the CSV would go; the others raise (or are
+reported as batch item failures) so that Lambda or SQS tries again, a bounded number of times.
 Clients, models and the roster live at module level so a warm container reuses them.
-Errors that retrying cannot fix (an unreadable video, a missing roster) end in an error report
-beside where the CSV would go; transient AWS errors raise so that Lambda retries the event.
 """
 from __future__ import annotations
 
 import functools
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import boto3
 from botocore.exceptions import ClientError
 
-from handler.events import BadRecord, S3Location, error_key, output_key, records, video_location
+from handler.events import BadRecord, S3Location, Upload, error_key, output_key, records, upload
 from handler.faces import face_finder
+from handler.failures import REPLACED, RosterUnavailable, classify, error_code
+from handler.frames import probe
+from handler.jobs import FAILED, MERGED, MERGING, Job, Jobs
+from handler.limits import Limits, check_length
 from handler.logs import log_json
-from handler.recognition import Recognition, recognise_video
+from handler.recognition import recognise_span
 from handler.result_files import attendance_csv, error_report
 from handler.roster import Roster, RosterCache, RosterError
+from handler.s3_video import S3VideoFile
+from handler.segment_contract import SEGMENT_ATTEMPTS
+from handler.segment_queue import send_segments
+from handler.segment_tasks import SegmentRecord, SegmentTask, is_segment_event, segment_record
 from handler.settings import Settings, load_settings
+from handler.span_result import Recognition, SpanResult, merge
 from handler.students import fetch_students
-from handler.frames import UnreadableVideo
-from handler.limits import Limits, OverLimit, check_disk
+from handler.timeline import WHOLE, segments
 
 _roster_cache = RosterCache()
-MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchBucket", "404"}
-
-
-class VideoRejected(Exception):
-    """This video can never give a CSV; the message is the plain reason for the report."""
+ROSTER_ATTEMPTS = 3
+"""Tries of an upload whose roster cannot be read (Lambda's two async retries, a minute or
+more apart) before its error report blames the roster: a roster replaced for a moment does
+not fail the videos uploaded meanwhile."""
 
 
 @functools.cache
@@ -48,8 +57,13 @@ def _dynamodb() -> Any:
     return boto3.client("dynamodb")
 
 
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+@functools.cache
+def _sqs() -> Any:
+    return boto3.client("sqs")
+
+
+def _jobs(settings: Settings) -> Jobs:
+    return Jobs(_dynamodb(), settings.jobs_table)
 
 
 def _load_roster(settings: Settings) -> Roster:
@@ -57,62 +71,23 @@ def _load_roster(settings: Settings) -> Roster:
     try:
         return _roster_cache.get(_s3(), roster.bucket, roster.key)
     except ClientError as error:
-        if _error_code(error) in MISSING_OBJECT_CODES:
-            raise VideoRejected(
+        code = error_code(error)
+        if code in ("NoSuchKey", "NoSuchBucket", "404"):
+            raise RosterUnavailable(
                 f"the roster {roster.uri} does not exist; upload one built with `python -m classroom roster build`"
             ) from None
-        if _error_code(error) == "AccessDenied":  # what S3 answers for a missing key without s3:ListBucket
-            raise VideoRejected(
-                f"the roster {roster.uri} cannot be read (missing, or the function may not read it)"
-            ) from None
+        if code == "AccessDenied":  # what S3 answers for a missing key without s3:ListBucket
+            raise RosterUnavailable(f"the roster {roster.uri} cannot be read (missing, or the function may not read it)") from None
         raise
     except RosterError as error:
-        raise VideoRejected(f"the roster {roster.uri} is not a valid roster file: {error}") from None
+        raise RosterUnavailable(f"the roster {roster.uri} is not a valid roster file: {error}") from None
 
 
-def _free_bytes(folder: Path) -> int:
-    return shutil.disk_usage(folder).free
-
-
-def _download(video: S3Location, folder: Path, source: dict[str, str]) -> Path:
-    """Copy the video into this record's own temporary folder (no shell, no key in a path);
-    what was read (size, ETag, version) goes into `source`, for the result's metadata."""
-    path = folder / ("video" + Path(video.key).suffix.lower()[:16])
-    try:
-        response = _s3().get_object(Bucket=video.bucket, Key=video.key)
-    except ClientError as error:
-        if _error_code(error) in MISSING_OBJECT_CODES:
-            raise VideoRejected("the video was deleted before it could be read") from None
-        raise
-    source.update(video_size=str(response.get("ContentLength", "")), video_etag=str(response.get("ETag", "")).strip('"'))
-    try:
-        check_disk(int(response.get("ContentLength") or 0), _free_bytes(folder))
-    except OverLimit:
-        response["Body"].close()
-        raise
-    if response.get("VersionId") not in (None, "null"):
-        source["video_version"] = str(response["VersionId"])
-    with open(path, "wb") as file:
-        for chunk in response["Body"].iter_chunks(1 << 20):
-            file.write(chunk)
-    return path
-
-
-def _recognise(video: S3Location, settings: Settings, roster: Roster, timings: dict[str, float],
-               source: dict[str, str], limits: Limits) -> Recognition:
-    with tempfile.TemporaryDirectory(prefix="smart-classroom-") as folder:  # removed whatever happens
-        try:
-            tick = time.perf_counter()
-            path = _download(video, Path(folder), source)
-            timings["download"] = time.perf_counter() - tick
-            tick = time.perf_counter()
-            recognition = recognise_video(path, roster, settings.recognition, face_finder(), limits)
-        except OverLimit as over:  # /tmp, memory or time: the report names the setting to raise
-            raise VideoRejected(f"the video cannot be handled: {over}") from None
-        except UnreadableVideo as error:
-            raise VideoRejected(f"the file cannot be read as a video: {error}") from None
-        timings["recognise"] = time.perf_counter() - tick
-    return recognition
+def _source_metadata(video: S3Location, size: int, etag: str, version: str | None) -> dict[str, str]:
+    """Which video a result came from, as the result object's metadata (S3 metadata is ASCII,
+    so the key is URL-encoded)."""
+    return {"video_bucket": video.bucket, "video_key": quote(video.key, safe="/"), "video_size": str(size),
+            "video_etag": etag, "video_version": version or ""}
 
 
 def _publish(bucket: str, key: str, replaces: str, body: str, content_type: str, source: dict[str, str]) -> None:
@@ -127,51 +102,181 @@ def _publish(bucket: str, key: str, replaces: str, body: str, content_type: str,
     _s3().delete_object(Bucket=bucket, Key=replaces)  # no error when there is none
 
 
-def process_video(video: S3Location, settings: Settings, request_id: str | None, limits: Limits) -> dict[str, Any]:
-    """One video → one result object; returns the summary that is also logged."""
-    timings: dict[str, float] = {}
-    summary: dict[str, Any] = {"bucket": video.bucket, "key": video.key, "mode": settings.mode}
-    source = {"video_bucket": video.bucket, "video_key": quote(video.key, safe="/")}
-    try:
-        tick = time.perf_counter()
-        roster = _load_roster(settings)
-        timings["roster"] = time.perf_counter() - tick
-        recognition = _recognise(video, settings, roster, timings, source, limits)
-    except VideoRejected as rejected:
-        summary.update(status="error", output_key=error_key(video.key), error=str(rejected))
-        _publish(settings.output_bucket, error_key(video.key), output_key(video.key),
-                 error_report(video.bucket, video.key, str(rejected), request_id), "application/json", source)
-        log_json("ERROR", "video rejected", request_id=request_id, **summary, timings=_rounded(timings))
-        return summary
-
+def _publish_attendance(video: S3Location, sequencer: str, source: dict[str, str], recognition: Recognition,
+                        settings: Settings, summary: dict[str, Any], timings: dict[str, float]) -> None:
+    """Look the recognised students up and write the CSV, unless a newer upload of the key
+    has been recorded since (its result is the one that counts)."""
     tick = time.perf_counter()
     found = fetch_students(_dynamodb(), settings.students_table, recognition.names)
     timings["lookup"] = time.perf_counter() - tick
+    summary.update(students=recognition.names, **recognition.log_fields())
     missing = [name for name in recognition.names if name not in found]
+    if missing:
+        summary["warnings"] = [f"{name} was recognised but is not in table {settings.students_table}" for name in missing]
+    if not _jobs(settings).is_newest(video, sequencer):
+        summary.update(status="superseded", output_key=None)
+        return
     tick = time.perf_counter()
     _publish(settings.output_bucket, output_key(video.key), error_key(video.key),
              attendance_csv(recognition.present, found), "text/csv; charset=utf-8", source)
     timings["upload"] = time.perf_counter() - tick
+    summary.update(status="ok", output_key=output_key(video.key))
 
-    summary.update(
-        status="ok",
-        output_key=output_key(video.key),
-        students=recognition.names,
-        frames_decoded=recognition.frames_decoded,
-        frames_sampled=recognition.frames_sampled,
-        faces_seen=recognition.faces_seen,
-        faces_unrecognised=recognition.faces_unrecognised,
-        faces_encoded=recognition.faces_encoded,
-        full_scans=recognition.full_scans,
-        region_scans=recognition.region_scans,
-        video_seconds=recognition.seconds,
-        recognition_timings=recognition.timings,
-    )
-    warnings = [f"{name} was recognised but is not in table {settings.students_table}" for name in missing]
-    if warnings:
-        summary["warnings"] = warnings
-    log_json("WARNING" if warnings else "INFO", "video processed", request_id=request_id, **summary, timings=_rounded(timings))
+
+def _publish_error(video: S3Location, sequencer: str, source: dict[str, str], reason: str, settings: Settings,
+                   request_id: str | None, summary: dict[str, Any]) -> None:
+    """Write the video's error report (replacing its CSV), unless a newer upload supersedes it."""
+    if not _jobs(settings).is_newest(video, sequencer):
+        summary.update(status="superseded", output_key=None, error=reason)
+        return
+    _publish(settings.output_bucket, error_key(video.key), output_key(video.key),
+             error_report(video.bucket, video.key, reason, request_id), "application/json", source)
+    summary.update(status="error", output_key=error_key(video.key), error=reason)
+
+
+def _log_video(summary: dict[str, Any], request_id: str | None, timings: Mapping[str, float]) -> None:
+    """The one line per video (or per segment) with its counts and timings."""
+    level = {"error": "ERROR", "ok": "WARNING" if summary.get("warnings") else "INFO"}.get(summary["status"], "INFO")
+    message = {"error": "video rejected", "ok": "video processed", "split": "video split into segments",
+               "superseded": "video superseded by a newer upload", "segment": "segment processed",
+               "skipped": "segment skipped"}.get(summary["status"], "video")
+    log_json(level, message, request_id=request_id, **summary, timings=_rounded(timings))
+
+
+def process_upload(event: Upload, settings: Settings, request_id: str | None, limits: Limits) -> dict[str, Any]:
+    """One uploaded video → its CSV or error report now, or its segments sent (the planner)."""
+    video, jobs = event.video, _jobs(settings)
+    timings: dict[str, float] = {}
+    summary: dict[str, Any] = {"bucket": video.bucket, "key": video.key, "mode": settings.mode}
+    source = _source_metadata(video, 0, "", None)
+    if not jobs.register_upload(video, event.sequencer):
+        summary.update(status="superseded", output_key=None)
+        _log_video(summary, request_id, timings)
+        return summary
+    attempt = jobs.count_attempt(video, event.attempt_key)
+    try:
+        tick = time.perf_counter()
+        roster = _load_roster(settings)
+        timings["roster"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        file = S3VideoFile.open(_s3(), video)
+        source = _source_metadata(video, file.facts.size, file.facts.etag, file.facts.version)
+        facts = probe(file)
+        check_length(facts.duration, settings.recognition.max_video_minutes)
+        if facts.width:
+            limits.check_frame(facts.width, facts.height)
+        timings["open"] = time.perf_counter() - tick
+        spans = segments(facts.duration, settings.recognition.segment_seconds)
+        if len(spans) > 1:
+            job = Job(video, file.facts.etag, file.facts.size, file.facts.version, event.sequencer, len(spans))
+            jobs.start(job)
+            send_segments(_sqs(), settings.segment_queue,
+                          [SegmentTask(job, index, span) for index, span in enumerate(spans)])
+            summary.update(status="split", job=job.id, segments=len(spans), video_seconds=facts.duration,
+                           segment_seconds=settings.recognition.segment_seconds)
+            _log_video(summary, request_id, timings)
+            return summary
+        tick = time.perf_counter()
+        part = recognise_span(file, roster, settings.recognition, face_finder(), limits, WHOLE)
+        timings["recognise"] = time.perf_counter() - tick
+        summary.update(s3_requests=file.counts.requests, s3_bytes=file.counts.bytes)
+    except Exception as error:
+        failure = classify(error)
+        if failure.kind == REPLACED:
+            summary.update(status="superseded", output_key=None, error=failure.reason)
+            _log_video(summary, request_id, timings)
+            return summary
+        if failure.retry and (failure.kind != "bad roster" or attempt < ROSTER_ATTEMPTS):
+            raise
+        reason = failure.reason if not failure.retry else f"{failure.reason} (tried {attempt} times)"
+        _publish_error(video, event.sequencer, source, reason, settings, request_id, summary)
+        summary["failure"] = failure.kind
+        _log_video(summary, request_id, timings)
+        return summary
+    recognition = merge([part], 1.0 / settings.recognition.frames_per_second, settings.mode == "first")
+    _publish_attendance(video, event.sequencer, source, recognition, settings, summary, timings)
+    _log_video(summary, request_id, timings)
     return summary
+
+
+def process_segment(record: SegmentRecord, settings: Settings, request_id: str | None, limits: Limits) -> dict[str, Any]:
+    """One segment of a split video → its partial result; the segment that completes the set
+    merges. Raises for a failure worth another attempt (SQS redelivers the message)."""
+    task, jobs = record.task, _jobs(settings)
+    job, span = task.job, task.span
+    timings: dict[str, float] = {}
+    summary: dict[str, Any] = {"bucket": job.video.bucket, "key": job.video.key, "job": job.id,
+                               "segment": task.index, "segments": job.segments, "span": span.label}
+    status = jobs.status(job.id)
+    if status == MERGING:  # this message claimed the merge and was cut short: merge again
+        _merge(job, record.message_id, settings, request_id)
+    if status != "running":
+        summary.update(status="skipped", job_status=status)
+        _log_video(summary, request_id, timings)
+        return summary
+    if record.receive_count > SEGMENT_ATTEMPTS:
+        reason = jobs.last_failure(job.id, task.index) or "its invocation was stopped each time (out of time or memory)"
+        _fail_job(job, f"the segment {span.label} failed {SEGMENT_ATTEMPTS} times: {reason}", settings, request_id)
+        summary.update(status="skipped", job_status=FAILED)
+        _log_video(summary, request_id, timings)
+        return summary
+    try:
+        tick = time.perf_counter()
+        roster = _load_roster(settings)
+        file = S3VideoFile.open(_s3(), job.video, etag=job.etag)
+        part = recognise_span(file, roster, settings.recognition, face_finder(), limits, span)
+        timings["recognise"] = time.perf_counter() - tick
+    except Exception as error:
+        failure = classify(error)
+        if failure.retry:
+            jobs.note_failure(job.id, task.index, failure.reason)
+            raise
+        if failure.kind == REPLACED:  # the newer upload has its own job and result
+            jobs.fail(job.id)
+            jobs.remove_partials(job.id)
+        else:
+            _fail_job(job, f"the segment {span.label}: {failure.reason}", settings, request_id)
+        summary.update(status="skipped", job_status=FAILED, error=failure.reason)
+        _log_video(summary, request_id, timings)
+        return summary
+    complete = jobs.save_segment(job.id, task.index, part.to_bytes())
+    summary.update(status="segment", s3_requests=file.counts.requests, s3_bytes=file.counts.bytes,
+                   **{name: value for name, value in part.counts.items()})
+    _log_video(summary, request_id, timings)
+    if complete is None:  # the job failed or merged meanwhile: this partial is of no use
+        jobs.remove_partials(job.id)
+    elif complete:
+        _merge(job, record.message_id, settings, request_id)
+    return summary
+
+
+def _merge(job: Job, claimer: str, settings: Settings, request_id: str | None) -> None:
+    """Every segment is in: merge them into the one CSV, once."""
+    jobs = _jobs(settings)
+    if not jobs.claim_merge(job.id, claimer):
+        return
+    timings: dict[str, float] = {}
+    summary: dict[str, Any] = {"bucket": job.video.bucket, "key": job.video.key, "mode": settings.mode, "job": job.id}
+    tick = time.perf_counter()
+    parts = [SpanResult.from_bytes(data) for data in jobs.partials(job.id)]
+    recognition = merge(parts, 1.0 / settings.recognition.frames_per_second, settings.mode == "first")
+    timings["merge"] = time.perf_counter() - tick
+    source = _source_metadata(job.video, job.size, job.etag, job.version)
+    _publish_attendance(job.video, job.sequencer, source, recognition, settings, summary, timings)
+    jobs.finish(job.id, MERGED)
+    _log_video(summary, request_id, timings)
+
+
+def _fail_job(job: Job, reason: str, settings: Settings, request_id: str | None) -> None:
+    """End a split video in its error report: once, by whichever segment failed it first."""
+    jobs = _jobs(settings)
+    if not jobs.fail(job.id):
+        return
+    summary: dict[str, Any] = {"bucket": job.video.bucket, "key": job.video.key, "mode": settings.mode, "job": job.id}
+    source = _source_metadata(job.video, job.size, job.etag, job.version)
+    _publish_error(job.video, job.sequencer, source, reason, settings, request_id, summary)
+    jobs.remove_partials(job.id)
+    _log_video(summary, request_id, {})
 
 
 def _rounded(timings: Mapping[str, float]) -> dict[str, float]:
@@ -185,27 +290,31 @@ def _limits(context: Any) -> Limits:
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    """Process every record; a bad record never stops the others, a transient error still raises."""
+    """Process every record; a bad record never stops the others, a transient error still raises
+    (an upload) or is reported as a batch item failure (a segment)."""
     settings = load_settings(os.environ)
     request_id = getattr(context, "aws_request_id", None)
     if event.get("Event") == "s3:TestEvent":  # sent once when a notification is configured
         return {"records": []}
+    if is_segment_event(event):
+        return _handle_segments(event, context, settings, request_id)
     results: list[dict[str, Any]] = []
     failures: list[BaseException] = []
     for record in records(event):
         try:
-            video = video_location(record)
+            uploaded = upload(record)
         except BadRecord as error:
             log_json("ERROR", "record ignored", request_id=request_id, error=str(error))
             results.append({"status": "ignored", "error": str(error)})
             continue
+        video = uploaded.video
         if video.bucket == settings.output_bucket:  # a result must never trigger more work
             log_json("ERROR", "record ignored", request_id=request_id, bucket=video.bucket, key=video.key,
                      error="the object is in the output bucket; refusing to loop")
             results.append({"status": "ignored", "key": video.key, "error": "object is in the output bucket"})
             continue
         try:
-            results.append(process_video(video, settings, request_id, _limits(context)))
+            results.append(process_upload(uploaded, settings, request_id, _limits(context)))
         except Exception as error:  # transient: finish the other records, then let Lambda retry
             log_json("ERROR", "video failed, will be retried", exc_info=True, request_id=request_id, bucket=video.bucket,
                      key=video.key, error=f"{type(error).__name__}: {error}")
@@ -214,3 +323,23 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     if failures:
         raise RuntimeError(f"{len(failures)} of {len(results)} records failed and will be retried") from failures[0]
     return {"records": results}
+
+
+def _handle_segments(event: Mapping[str, Any], context: Any, settings: Settings, request_id: str | None) -> dict[str, Any]:
+    """The segment queue's batch: the messages to try again are returned, the others are done."""
+    retry: list[dict[str, str]] = []
+    results: list[dict[str, Any]] = []
+    for raw in event["Records"]:
+        try:
+            record = segment_record(raw)
+        except BadRecord as error:  # not ours: nothing to retry, nowhere to report
+            log_json("ERROR", "record ignored", request_id=request_id, error=str(error))
+            continue
+        try:
+            results.append(process_segment(record, settings, request_id, _limits(context)))
+        except Exception as error:
+            log_json("ERROR", "segment failed, will be retried", exc_info=True, request_id=request_id,
+                     key=record.task.job.video.key, segment=record.task.index, attempt=record.receive_count,
+                     error=f"{type(error).__name__}: {error}")
+            retry.append({"itemIdentifier": record.message_id})
+    return {"batchItemFailures": retry, "records": results}

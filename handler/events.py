@@ -55,6 +55,33 @@ def video_location(record: Mapping[str, Any]) -> S3Location:
     return S3Location(bucket, unquote_plus(raw_key))
 
 
+@dataclass(frozen=True)
+class Upload:
+    """One upload as its S3 event record tells it: the object, and where it stands in the
+    order of uploads of its key (S3's `sequencer`, comparable after padding)."""
+
+    video: S3Location
+    sequencer: str
+    event_time: str
+
+    @property
+    def attempt_key(self) -> str:
+        """Tells this upload apart from another of the same key, for counting its attempts."""
+        return f"{self.sequencer}#{self.event_time}"
+
+
+def upload(record: Mapping[str, Any]) -> Upload:
+    """The Upload of one record (raises BadRecord as video_location does)."""
+    video = video_location(record)
+    s3_object = record["s3"]["object"]
+    sequencer = str(s3_object.get("sequencer") or "") if isinstance(s3_object, Mapping) else ""
+    return Upload(video, sequencer.upper().rjust(SEQUENCER_DIGITS, "0"), str(record.get("eventTime") or ""))
+
+
+SEQUENCER_DIGITS = 32
+"""S3's sequencers are hex strings of varying length, compared after left-padding with zeros."""
+
+
 def _stem(key: str) -> str:
     """The key without its last extension; dots inside the name are kept."""
     folder, slash, name = key.rpartition("/")

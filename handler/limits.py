@@ -1,6 +1,6 @@
-"""What one invocation can afford: disk for the download, memory per frame, time. Pure.
+"""What one invocation can afford: the video's length, memory per frame, time. Pure.
 
-Each limit is checked as early as its fact is known (the object's size before the download,
+Each limit is checked as early as its fact is known (the length and
 the frame size when the container opens, the clock at every sampled frame), and a video over
 one ends in an error report that names the limit and the stack setting that raises it,
 never in a crash that Lambda would retry.
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from handler.frames import UnreadableVideo
 
-DISK_RESERVE_BYTES = 64 << 20
-"""/tmp kept free beside the download (decoder and Python scratch)."""
 BYTES_PER_PIXEL = 160
 """Peak memory per pixel of a frame: the decoded frames in flight, their grey and colour copies,
 the copies enlarged for small faces (2.5x each way) and dlib's HOG pyramids of them, one per
@@ -61,12 +59,12 @@ class Limits:
             )
 
 
-def check_disk(size: int, free: int) -> None:
-    """Refuse a download /tmp cannot hold (before writing a byte of it)."""
-    if size > free - DISK_RESERVE_BYTES:
+def check_length(duration: float | None, max_minutes: float) -> None:
+    """Refuse a video longer than the stack accepts, before any work (a cap on what one upload costs)."""
+    if duration is not None and duration > max_minutes * 60:
         raise OverLimit(
-            f"the file is {size / 2**20:,.0f} MB and the function's /tmp has {max(0, free - DISK_RESERVE_BYTES) / 2**20:,.0f} MB "
-            "free; raise the stack's ephemeralStorage (up to 10240 MB)"
+            f"it is {duration / 60:,.1f} minutes long and the stack accepts at most {max_minutes:g}; "
+            "upload it in shorter parts, or raise the stack's maxVideoMinutes"
         )
 
 

@@ -54,7 +54,7 @@ class S3VideoFile(io.RawIOBase):
 
         Raises botocore's ClientError as S3 answers: 404/NoSuchKey when it is gone,
         412/PreconditionFailed when it was replaced since `etag`."""
-        extra = {"IfMatch": etag} if etag else {}
+        extra = {"IfMatch": _quoted(etag)} if etag else {}
         head = s3.head_object(Bucket=location.bucket, Key=location.key, **extra)
         version = head.get("VersionId")
         facts = ObjectFacts(int(head["ContentLength"]), str(head["ETag"]).strip('"'),
@@ -99,9 +99,14 @@ class S3VideoFile(io.RawIOBase):
     def _fetch(self, start: int, size: int) -> None:
         end = min(self.size, start + max(size, READ_AHEAD_BYTES)) - 1
         response = self.s3.get_object(Bucket=self.location.bucket, Key=self.location.key,
-                                      Range=f"bytes={start}-{end}", IfMatch=self.facts.etag)
+                                      Range=f"bytes={start}-{end}", IfMatch=_quoted(self.facts.etag))
         with response["Body"] as body:
             self._buffer = body.read()
         self._buffer_start = start
         self.counts.requests += 1
         self.counts.bytes += len(self._buffer)
+
+
+def _quoted(etag: str) -> str:
+    """An ETag as HTTP's If-Match carries it: in double quotes."""
+    return f'"{etag.strip(chr(34))}"'

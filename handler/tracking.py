@@ -32,6 +32,9 @@ KNOWN_FACE_REACH = 1.0
 """Changes within this many face sizes of a known face are that person moving, not a new face."""
 SCENE_CHANGE_SHARE = 0.3
 """A change over this share of the picture (a camera move, lights) calls for a full scan."""
+CUT_SHARE = 0.6
+"""A change over this share of the picture at once is a cut (an edit, a switch of camera): no
+face on screen before it is taken to be the same person after it, whatever its place."""
 SECOND_SCAN_SECONDS = 2.0
 """The second full scan comes this soon after the first: one detection finds most small faces,
 not all (the detector's cells fall differently on each frame), and a still face missed at the
@@ -52,6 +55,7 @@ class Look:
     changed: np.ndarray | None = None  # thumbnail mask; None for a full look
     frame_height: int = 0
     frame_width: int = 0
+    cut: bool = False  # the picture changed almost entirely: every track ends
 
     def _cells(self, box: Box, grow: float) -> tuple[slice, slice]:
         """The thumbnail cells of a face box grown by `grow` face sizes (twice that downwards:
@@ -119,7 +123,7 @@ class ChangeWatch:
             return self._full(thumb, seconds, height, width)
         changed = np.abs(thumb - reference) > CHANGE_LEVEL
         if changed.mean() > SCENE_CHANGE_SHARE:
-            return self._full(thumb, seconds, height, width)
+            return self._full(thumb, seconds, height, width, cut=bool(changed.mean() > CUT_SHARE))
         assert self._age is not None
         self._age = np.where(changed, self._age + 1, 0)
         settled = self._age >= SETTLE_LOOKS
@@ -127,12 +131,12 @@ class ChangeWatch:
         self._age[settled] = 0
         return Look(False, changed, height, width)
 
-    def _full(self, thumb: np.ndarray, seconds: float, height: int, width: int) -> Look:
+    def _full(self, thumb: np.ndarray, seconds: float, height: int, width: int, cut: bool = False) -> Look:
         self._reference = thumb
         self._age = np.zeros(thumb.shape, np.int32)
         self._last_full = seconds
         self._full_scans += 1
-        return Look(True, None, height, width)
+        return Look(True, None, height, width, cut=cut)
 
 
 @dataclass
@@ -168,6 +172,9 @@ class Tracker:
         `refind` (cheap, and small faces are not found in every frame) before it counts as a
         miss; a track whose place did not change is still there.
         """
+        if look.cut:
+            for track in self.live:
+                track.ended = True
         live = self.live
         pairs = sorted(
             ((overlap(t.box, b), i, j) for i, t in enumerate(live) for j, b in enumerate(boxes)),

@@ -2,7 +2,9 @@
 and S3 → SQS delivery, provisioned as the local stack does (classroom.provision).
 
 The handler is called with the event S3 itself produced (read from the queue the input
-bucket notifies), so keys arrive URL-encoded exactly as AWS sends them.
+bucket notifies), so keys arrive URL-encoded exactly as AWS sends them; a split video's
+segment messages are then handed to it as Lambda's event source mapping would
+(classroom.event_source), until both queues are empty.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from classroom.emulator import Emulator
+from classroom.event_source import RECEIVE_ATTRIBUTES, messages_done, sqs_event
 from classroom.lambda_context import LambdaContext
 from classroom.provision import provision
 from handler import app
@@ -40,6 +43,9 @@ class Pipeline:
     sqs: Any
     dynamodb: Any
     queue_url: str
+    segment_queue_url: str
+    segment_queue_arn: str
+    segment_dead_letter_url: str
     environment: dict[str, str]
 
     @property
@@ -72,8 +78,37 @@ class Pipeline:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def deliver(self) -> list[dict[str, Any]]:
-        """Run the handler once per queued event, as Lambda would; returns the summaries."""
-        return [app.handler(event, lambda_context()) for event in self.events()]
+        """Run the handler once per queued upload event, as Lambda would, then on every segment
+        message until the segment queue is empty; returns the upload events' summaries."""
+        summaries = [app.handler(event, lambda_context()) for event in self.events()]
+        self.deliver_segments()
+        return summaries
+
+    def deliver_segments(self, handler: Callable[[dict, Any], Any] | None = None, max_invocations: int = 500) -> list[Any]:
+        """Hand the segment queue's messages to the handler one at a time (batch size 1), delete
+        the ones it finished, and make a failed one visible again at once (on AWS it waits for
+        the visibility timeout), at most `max_invocations` times. Returns each invocation's answer,
+        or the exception it raised."""
+        answers: list[Any] = []
+        handler = handler or app.handler
+        for _ in range(max_invocations):
+            messages = self.sqs.receive_message(QueueUrl=self.segment_queue_url, MaxNumberOfMessages=1,
+                                                WaitTimeSeconds=0, AttributeNames=RECEIVE_ATTRIBUTES).get("Messages", [])
+            if not messages:
+                return answers
+            try:
+                answer, ok = handler(sqs_event(messages, self.segment_queue_arn, self.config.region), lambda_context()), True
+            except Exception as error:  # noqa: BLE001 - a failed invocation, as Lambda sees it
+                answer, ok = error, False
+            answers.append(answer)
+            done = messages_done(messages, ok, answer)
+            for message in messages:
+                if message in done:
+                    self.sqs.delete_message(QueueUrl=self.segment_queue_url, ReceiptHandle=message["ReceiptHandle"])
+                else:
+                    self.sqs.change_message_visibility(QueueUrl=self.segment_queue_url,
+                                                       ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+        return answers
 
     def result(self, key: str) -> bytes:
         return self.s3.get_object(Bucket=self.output_bucket, Key=key)["Body"].read()
@@ -119,8 +154,11 @@ def make_pipeline(emulator: Emulator, students: list[dict[str, Any]], roster: Ro
     provisioned = provision(config, s3, sqs, dynamodb)
     if roster is None:
         s3.delete_object(Bucket=config.roster_bucket, Key=config.roster_key)
-    pipeline = Pipeline(config=config, s3=s3, sqs=sqs, dynamodb=dynamodb,
-                        queue_url=provisioned.queue_url, environment=lambda_environment(config))
+    pipeline = Pipeline(config=config, s3=s3, sqs=sqs, dynamodb=dynamodb, queue_url=provisioned.queue_url,
+                        segment_queue_url=provisioned.segment_queue_url,
+                        segment_queue_arn=provisioned.segment_queue_arn,
+                        segment_dead_letter_url=provisioned.segment_dead_letter_url,
+                        environment=lambda_environment(config))
     pipeline.events()  # drop the test event S3 sends when the notification is configured
     return pipeline
 

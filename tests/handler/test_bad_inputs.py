@@ -14,7 +14,7 @@ from handler.result_files import CSV_HEADER
 from handler.roster import Roster
 from handler.settings import SettingsError
 from tests.handler.pipeline import Pipeline, PipelineFactory, lambda_context
-from tests.handler.videos import claim_frames, clip_in_container, faceless_video, still_video
+from tests.handler.videos import claim_frames, clip_in_container, faceless_video, lecture_video, still_video
 from handler import app
 
 NOT_A_VIDEO = "the file cannot be read as a video: it could not be opened as a video (not a video, or truncated)"
@@ -106,17 +106,39 @@ def test_student_missing_from_table_still_gets_a_row(
     assert summary["records"][0]["warnings"] == [f"morgan_freeman was recognised but is not in table {pipeline.table}"]
 
 
-def test_missing_roster_gets_an_error_report(
+def test_missing_roster_is_retried_then_reported_as_a_roster_error(
     new_pipeline: PipelineFactory, classroom_students, datasets: Path
 ) -> None:
+    """A roster fault is the deployment's: Lambda's two retries, then the report blames the roster."""
     pipeline = new_pipeline(classroom_students, None)
     pipeline.upload("test_7.mp4", clip(datasets, "test_7.mp4"))
-    pipeline.deliver()
+    [event] = pipeline.events()
+    for _ in range(app.ROSTER_ATTEMPTS - 1):
+        with pytest.raises(RuntimeError, match="1 of 1 records failed and will be retried"):
+            app.handler(event, lambda_context())
+        assert pipeline.output_keys() == []
+    app.handler(event, lambda_context())
     assert pipeline.output_keys() == ["test_7.error.json"]
     assert error_report(pipeline, "test_7.error.json")["error"] == (
         f"the roster {pipeline.config.roster_uri} does not exist; "
-        "upload one built with `python -m classroom roster build`"
+        "upload one built with `python -m classroom roster build` (tried 3 times)"
     )
+
+
+def test_a_roster_broken_for_a_moment_never_fails_a_good_video(
+    new_pipeline: PipelineFactory, classroom_roster: Roster, classroom_students, datasets: Path, tmp_path: Path
+) -> None:
+    pipeline = new_pipeline(classroom_students, classroom_roster)
+    pipeline.s3.put_object(Bucket=pipeline.config.roster_bucket, Key=pipeline.config.roster_key, Body=b"PK\x03\x04garbage")
+    app._roster_cache.__init__()
+    pipeline.upload("test_7.mp4", clip(datasets, "test_7.mp4"))
+    [event] = pipeline.events()
+    with pytest.raises(RuntimeError, match="will be retried"):
+        app.handler(event, lambda_context())  # a corrupt zip: retried, no report
+    pipeline.put_roster(classroom_roster, tmp_path)  # fixed before Lambda's retry
+    app.handler(event, lambda_context())
+    assert pipeline.output_keys() == ["test_7.csv"]
+    assert [r["name"] for r in pipeline.csv_rows("test_7.csv")] == ["morgan_freeman"]
 
 
 def test_one_bad_record_does_not_stop_the_others(classroom: Pipeline, datasets: Path) -> None:
@@ -254,16 +276,19 @@ def test_cut_files_without_an_index_up_front_are_reported(classroom: Pipeline, d
     assert re.fullmatch("the file cannot be read as a video: " + reason, error_report(classroom, "cut.error.json")["error"])
 
 
-def test_a_video_larger_than_tmp_gets_a_report_not_a_retry(classroom: Pipeline, datasets: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """The object's size is checked against /tmp's free space before a byte is written."""
-    monkeypatch.setattr(app, "_free_bytes", lambda folder: 100 << 20)  # a /tmp with 100 MB free
-    classroom.upload("big/lecture.mp4", b"\0" * (40 << 20))  # 40 MB: 36 MB is all /tmp spares
-    classroom.deliver()
-    assert classroom.output_keys() == ["big/lecture.error.json"]
-    assert error_report(classroom, "big/lecture.error.json")["error"] == (
-        "the video cannot be handled: the file is 40 MB and the function's /tmp has 36 MB free; "
-        "raise the stack's ephemeralStorage (up to 10240 MB)")
+def test_a_video_longer_than_the_stack_accepts_gets_a_report_before_any_work(
+    classroom: Pipeline, datasets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """maxVideoMinutes caps what one upload can cost; the length comes from the container."""
+    monkeypatch.setenv("MAX_VIDEO_MINUTES", "1")
+    video = lecture_video(tmp_path / "long.mp4", datasets, [("test_7.mp4", 75.0)], fps=5, size=(320, 180))
+    classroom.upload("long/lecture.mp4", video.read_bytes())
+    [summary] = classroom.deliver()
+    assert summary["records"][0]["status"] == "error"
+    assert classroom.output_keys() == ["long/lecture.error.json"]
+    assert error_report(classroom, "long/lecture.error.json")["error"] == (
+        "the video cannot be handled: it is 1.2 minutes long and the stack accepts at most 1; "
+        "upload it in shorter parts, or raise the stack's maxVideoMinutes")
 
 
 def test_frames_too_large_for_the_memory_get_a_report(classroom: Pipeline, datasets: Path) -> None:

@@ -1,6 +1,7 @@
 """Small videos made inside the tests, from the shared photos (nothing is committed)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -64,3 +65,21 @@ def claim_frames(path: Path, frames: int) -> Path:
     struct.pack_into("<I", data, data.index(b"strh") + 8 + 32, frames)
     path.write_bytes(bytes(data))
     return path
+
+
+def lecture_video(path: Path, datasets: Path, parts: list[tuple[str, float]], fps: int = 10,
+                  size: tuple[int, int] = (640, 360), gop_seconds: float = 2.0) -> Path:
+    """A lecture made of classroom clips one after another (`(clip name, seconds)` each, the
+    clip looped), H.264 at `size`: who is on screen when is known from `parts`."""
+    import av
+
+    from classroom.scene import encode_h264
+
+    def frames() -> Iterator[np.ndarray]:
+        for name, seconds in parts:
+            with av.open(str(datasets / "classroom" / "videos" / name)) as container:
+                clip = [cv2.resize(f.to_ndarray(format="bgr24"), size) for f in container.decode(video=0)]
+            for i in range(round(seconds * fps)):
+                yield clip[i % len(clip)]
+
+    return encode_h264(path, frames(), fps, gop_seconds=gop_seconds)
