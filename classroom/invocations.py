@@ -2,11 +2,12 @@
 one outcome per message out. Pure: no processes, no AWS."""
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Job:
     event: dict
     attempt: int = 1
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    segment: dict | None = None  # a segment queue message (as received), not an S3 event
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Invocation:
     result: Any = None
     error: str = ""
     duration_s: float = 0.0
+    segment: bool = False  # an invocation on a segment message (a failed one comes back from SQS)
 
 
 @dataclass(frozen=True)
@@ -64,17 +67,27 @@ def video_outcomes(summary: Any) -> list[VideoOutcome] | None:
 def tally(invocations: Sequence[Invocation]) -> str:
     """`3 video(s): 2 ok, 1 error report(s), 0 failed after retries` over the invocations so far."""
     statuses = [v.status for inv in invocations if inv.ok for v in (video_outcomes(inv.result) or [])]
-    failed = sum(1 for inv in invocations if not inv.ok)
+    failed = sum(1 for inv in invocations if not inv.ok and not inv.segment)
     return (f"{len(statuses) + failed} video(s): {statuses.count('ok')} ok, "
             f"{statuses.count('error')} error report(s), {failed} failed after retries")
 
 
 def event_keys(event: Mapping[str, Any]) -> list[str]:
-    """The object keys an S3 event names, as S3 sent them (URL-encoded)."""
+    """The object keys an S3 event names, as S3 sent them (URL-encoded); for a segment queue
+    event, the video's key (encoded the same way)."""
     records = event.get("Records")
     if not isinstance(records, list):
         return []
-    return [str(r.get("s3", {}).get("object", {}).get("key", "?")) for r in records if isinstance(r, dict)]
+    return [_segment_key(r) if r.get("eventSource") == "aws:sqs" else str(r.get("s3", {}).get("object", {}).get("key", "?"))
+            for r in records if isinstance(r, dict)]
+
+
+def _segment_key(record: Mapping[str, Any]) -> str:
+    try:
+        body = json.loads(record.get("body", ""))
+        return quote_plus(str(body["job"]["key"]), safe="/") + f" [segment {int(body['index']) + 1} of {body['job']['segments']}]"
+    except (ValueError, KeyError, TypeError):
+        return "?"
 
 
 def display_keys(event: Mapping[str, Any]) -> str:

@@ -6,7 +6,9 @@ message body — the S3 event exactly as S3 produced it — is passed to
 `handler.app.handler(event, context)` with a context that carries a deadline. A worker that
 runs past the deadline is killed and replaced, as Lambda discards a timed-out sandbox.
 Failures are retried as the deployed function retries them, then sent to a dead-letter queue
-and reported; they never stop the other videos.
+and reported; they never stop the other videos. The segment queue of split videos is polled as
+Lambda's event source mapping polls it (classroom.event_source): one message per invocation,
+deleted when the handler finished it, left to come back after its visibility timeout when not.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from classroom.event_source import RECEIVE_ATTRIBUTES, messages_done, sqs_event
 from classroom.invocations import Invocation, Job, display_keys, event_keys, video_outcomes
 from classroom.lambda_context import LambdaContext
 from classroom.worker import Worker
@@ -68,10 +71,14 @@ class Invoker:
         init_timeout_s: float = 120,
         stop_grace_s: float = 10,
         handler_logs: bool = True,
+        segment_queue_url: str | None = None,
+        segment_queue_arn: str = "",
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
         self.dead_letter_url = dead_letter_url
+        self.segment_queue_url = segment_queue_url
+        self.segment_queue_arn = segment_queue_arn
         self.environment = {
             **environment,
             "AWS_LAMBDA_FUNCTION_NAME": function_name,
@@ -100,6 +107,7 @@ class Invoker:
             for i in range(workers)
         ]
         self._poller = threading.Thread(target=self._poll, name="invoker-poller", daemon=True)
+        self._segment_poller = threading.Thread(target=self._poll_segments, name="invoker-segments", daemon=True)
 
     # -- lifecycle
     def start(self, wait_ready: bool = True) -> "Invoker":
@@ -110,13 +118,16 @@ class Invoker:
             with self._lock:
                 self._lock.wait_for(lambda: self._ready == self.workers, timeout=self.init_timeout_s)
         self._poller.start()
+        if self.segment_queue_url:
+            self._segment_poller.start()
         return self
 
     def stop(self) -> None:
         """Stop polling, let the workers finish their current video, and end them."""
         self._stop.set()
-        if self._poller.is_alive():
-            self._poller.join(5)
+        for poller in (self._poller, self._segment_poller):
+            if poller.is_alive():
+                poller.join(5)
         for _ in self._slots:
             self._jobs.put(None)
         grace_end = time.time() + self.stop_grace_s
@@ -141,7 +152,8 @@ class Invoker:
         while time.time() < end:
             with self._lock:
                 busy = self._in_flight
-            if not busy and self._queue_depth() == 0:
+            if not busy and self._queue_depth(self.queue_url) == 0 and (
+                    not self.segment_queue_url or self._queue_depth(self.segment_queue_url) == 0):
                 return True
             time.sleep(0.5)
         return False
@@ -160,9 +172,9 @@ class Invoker:
             self._ready += 1
             self._lock.notify_all()
 
-    def _queue_depth(self) -> int:
+    def _queue_depth(self, url: str) -> int:
         attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_url,
+            QueueUrl=url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         return sum(int(value) for value in attributes.values())
@@ -190,6 +202,33 @@ class Invoker:
             for message in response.get("Messages", []):
                 self._accept(message)
 
+    def _poll_segments(self) -> None:
+        """The event source mapping: one segment message per invocation, while a worker is free."""
+        assert self.segment_queue_url is not None
+        while not self._stop.is_set():
+            with self._lock:
+                free = self.workers - self._in_flight
+            if free <= 0:
+                self._stop.wait(0.2)
+                continue
+            try:
+                messages = self.sqs.receive_message(QueueUrl=self.segment_queue_url, MaxNumberOfMessages=1,
+                                                    WaitTimeSeconds=1, AttributeNames=RECEIVE_ATTRIBUTES
+                                                    ).get("Messages", [])
+            except Exception as exc:  # the emulator going away on shutdown, mostly
+                if not self._stop.is_set():
+                    log.warning("receive failed: %s", exc)
+                    self._stop.wait(1)
+                continue
+            for message in messages:
+                event = sqs_event([message], self.segment_queue_arn, self.region)
+                job = Job(message_id=message["MessageId"], receipt_handle=message["ReceiptHandle"], event=event,
+                          segment=message)
+                log.info("invoke   %s", display_keys(event))
+                with self._lock:
+                    self._in_flight += 1
+                self._jobs.put(job)
+
     def _accept(self, message: dict) -> None:
         try:
             event = json.loads(message["Body"])
@@ -209,6 +248,9 @@ class Invoker:
     def _finished(self, job: Job, ok: bool, payload: Any, seconds: float) -> None:
         keys = event_keys(job.event)
         shown = display_keys(job.event)
+        if job.segment is not None:
+            self._segment_finished(job, ok, payload, seconds, keys, shown)
+            return
         if ok:
             self._report_success(shown, payload, seconds)
             self._complete(job, Invocation(message_id=job.message_id, keys=keys, attempts=job.attempt, ok=True,
@@ -240,6 +282,23 @@ class Invoker:
         self._complete(job, Invocation(message_id=job.message_id, keys=keys, attempts=job.attempt, ok=False,
                                        error=error, duration_s=seconds))
 
+    def _segment_finished(self, job: Job, ok: bool, payload: Any, seconds: float, keys: list[str], shown: str) -> None:
+        """Delete the message when the handler finished it; else leave it for SQS to redeliver."""
+        assert job.segment is not None and self.segment_queue_url is not None
+        if messages_done([job.segment], ok, payload):
+            self._report_success(shown, payload, seconds)
+            self._delete(job.receipt_handle, self.segment_queue_url)
+        else:
+            log.warning("failed   %s (receive %s): %s; back in the queue after its visibility timeout", shown,
+                        job.segment.get("Attributes", {}).get("ApproximateReceiveCount", "?"),
+                        payload if not ok else "reported as a batch item failure")
+        with self._lock:
+            self.invocations.append(Invocation(message_id=job.message_id, keys=keys, attempts=1, ok=ok,
+                                               result=payload if ok else None, error="" if ok else str(payload),
+                                               duration_s=seconds, segment=True))
+            self._in_flight -= 1
+            self._lock.notify_all()
+
     def _complete(self, job: Job, invocation: Invocation) -> None:
         self._delete(job.receipt_handle)
         with self._lock:
@@ -247,9 +306,9 @@ class Invoker:
             self._in_flight -= 1
             self._lock.notify_all()
 
-    def _delete(self, receipt_handle: str) -> None:
+    def _delete(self, receipt_handle: str, queue_url: str | None = None) -> None:
         try:
-            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
+            self.sqs.delete_message(QueueUrl=queue_url or self.queue_url, ReceiptHandle=receipt_handle)
         except Exception as exc:  # noqa: BLE001
             if not self._stop.is_set():
                 log.warning("could not delete a message: %s", exc)
@@ -264,6 +323,10 @@ class Invoker:
         for video in outcomes:
             if video.ok:
                 log.info("ok       %s -> %s (%.1f s)", video.key, video.output_key, seconds)
-            else:
+            elif video.status == "error":
                 log.error("ERROR    %s -> %s: %s", video.key, video.output_key, video.error)
+            elif video.status in ("split", "segment"):
+                log.info("%-8s %s (%.1f s)", video.status, shown, seconds)
+            else:
+                log.info("%-8s %s", video.status, video.key)
 

@@ -95,6 +95,8 @@ class LocalStack:
                     region=config.region,
                     handler_path=handler_path,
                     handler_logs=handler_logs,
+                    segment_queue_url=provisioned.segment_queue_url,
+                    segment_queue_arn=provisioned.segment_queue_arn,
                 )
                 with invoker:
                     yield cls(config=config, emulator=emulator, provisioned=provisioned, invoker=invoker)
@@ -129,6 +131,8 @@ class LocalStack:
             f"  students table  {config.students_table}  ({self.provisioned.students} students from {config.students_file})",
             f"  delivery        S3 notification -> SQS {self.provisioned.queue_url.rsplit('/', 1)[-1]}"
             f" -> {self.invoker.workers} worker process(es), timeout {config.timeout} s",
+            f"  long videos     over {config.recognition.segment_seconds:g} s: split into segments -> SQS "
+            f"{self.provisioned.segment_queue_url.rsplit('/', 1)[-1]} -> the same workers -> one merged CSV",
             "",
             "In another terminal (the emulator accepts any credentials; these are fake):",
             f"  export {credentials}",

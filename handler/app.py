@@ -25,7 +25,7 @@ from handler.events import BadRecord, S3Location, Upload, error_key, output_key,
 from handler.faces import face_finder
 from handler.failures import REPLACED, RosterUnavailable, classify, error_code
 from handler.frames import probe
-from handler.jobs import FAILED, MERGED, MERGING, Job, Jobs
+from handler.jobs import FAILED, MERGED, MERGING, RUNNING, Job, Jobs
 from handler.limits import Limits, check_length
 from handler.logs import log_json
 from handler.recognition import recognise_span
@@ -169,11 +169,13 @@ def process_upload(event: Upload, settings: Settings, request_id: str | None, li
         spans = segments(facts.duration, settings.recognition.segment_seconds)
         if len(spans) > 1:
             job = Job(video, file.facts.etag, file.facts.size, file.facts.version, event.sequencer, len(spans))
-            jobs.start(job)
-            send_segments(_sqs(), settings.segment_queue,
-                          [SegmentTask(job, index, span) for index, span in enumerate(spans)])
+            planned = jobs.start(job)
+            if planned:
+                send_segments(_sqs(), settings.segment_queue,
+                              [SegmentTask(job, index, span) for index, span in enumerate(spans)])
+                jobs.mark_sent(job.id)
             summary.update(status="split", job=job.id, segments=len(spans), video_seconds=facts.duration,
-                           segment_seconds=settings.recognition.segment_seconds)
+                           segment_seconds=settings.recognition.segment_seconds, sent=planned)
             _log_video(summary, request_id, timings)
             return summary
         tick = time.perf_counter()
@@ -199,27 +201,29 @@ def process_upload(event: Upload, settings: Settings, request_id: str | None, li
     return summary
 
 
-def process_segment(record: SegmentRecord, settings: Settings, request_id: str | None, limits: Limits) -> dict[str, Any]:
+def process_segment(record: SegmentRecord, settings: Settings, request_id: str | None,
+                    limits: Limits) -> list[dict[str, Any]]:
     """One segment of a split video → its partial result; the segment that completes the set
-    merges. Raises for a failure worth another attempt (SQS redelivers the message)."""
+    merges. Returns the segment's summary, then the video's when this segment ended it (merged
+    or failed it). Raises for a failure worth another attempt (SQS redelivers the message)."""
     task, jobs = record.task, _jobs(settings)
     job, span = task.job, task.span
     timings: dict[str, float] = {}
     summary: dict[str, Any] = {"bucket": job.video.bucket, "key": job.video.key, "job": job.id,
                                "segment": task.index, "segments": job.segments, "span": span.label}
     status = jobs.status(job.id)
-    if status == MERGING:  # this message claimed the merge and was cut short: merge again
-        _merge(job, record.message_id, settings, request_id)
-    if status != "running":
+    if status != RUNNING:
+        # MERGING: this very message claimed the merge and was cut short, so it merges again.
+        ended = _merge(job, record.message_id, settings, request_id) if status == MERGING else None
         summary.update(status="skipped", job_status=status)
         _log_video(summary, request_id, timings)
-        return summary
+        return [summary] + ([ended] if ended else [])
     if record.receive_count > SEGMENT_ATTEMPTS:
         reason = jobs.last_failure(job.id, task.index) or "its invocation was stopped each time (out of time or memory)"
-        _fail_job(job, f"the segment {span.label} failed {SEGMENT_ATTEMPTS} times: {reason}", settings, request_id)
+        ended = _fail_job(job, f"the segment {span.label} failed {SEGMENT_ATTEMPTS} times: {reason}", settings, request_id)
         summary.update(status="skipped", job_status=FAILED)
         _log_video(summary, request_id, timings)
-        return summary
+        return [summary] + ([ended] if ended else [])
     try:
         tick = time.perf_counter()
         roster = _load_roster(settings)
@@ -231,30 +235,31 @@ def process_segment(record: SegmentRecord, settings: Settings, request_id: str |
         if failure.retry:
             jobs.note_failure(job.id, task.index, failure.reason)
             raise
+        ended = None
         if failure.kind == REPLACED:  # the newer upload has its own job and result
             jobs.fail(job.id)
             jobs.remove_partials(job.id)
         else:
-            _fail_job(job, f"the segment {span.label}: {failure.reason}", settings, request_id)
+            ended = _fail_job(job, f"the segment {span.label}: {failure.reason}", settings, request_id)
         summary.update(status="skipped", job_status=FAILED, error=failure.reason)
         _log_video(summary, request_id, timings)
-        return summary
+        return [summary] + ([ended] if ended else [])
     complete = jobs.save_segment(job.id, task.index, part.to_bytes())
     summary.update(status="segment", s3_requests=file.counts.requests, s3_bytes=file.counts.bytes,
                    **{name: value for name, value in part.counts.items()})
     _log_video(summary, request_id, timings)
     if complete is None:  # the job failed or merged meanwhile: this partial is of no use
         jobs.remove_partials(job.id)
-    elif complete:
-        _merge(job, record.message_id, settings, request_id)
-    return summary
+    ended = _merge(job, record.message_id, settings, request_id) if complete else None
+    return [summary] + ([ended] if ended else [])
 
 
-def _merge(job: Job, claimer: str, settings: Settings, request_id: str | None) -> None:
-    """Every segment is in: merge them into the one CSV, once."""
+def _merge(job: Job, claimer: str, settings: Settings, request_id: str | None) -> dict[str, Any] | None:
+    """Every segment is in: merge them into the one CSV, once. Returns the video's summary
+    (None for a claimer that lost the race)."""
     jobs = _jobs(settings)
     if not jobs.claim_merge(job.id, claimer):
-        return
+        return None
     timings: dict[str, float] = {}
     summary: dict[str, Any] = {"bucket": job.video.bucket, "key": job.video.key, "mode": settings.mode, "job": job.id}
     tick = time.perf_counter()
@@ -265,18 +270,21 @@ def _merge(job: Job, claimer: str, settings: Settings, request_id: str | None) -
     _publish_attendance(job.video, job.sequencer, source, recognition, settings, summary, timings)
     jobs.finish(job.id, MERGED)
     _log_video(summary, request_id, timings)
+    return summary
 
 
-def _fail_job(job: Job, reason: str, settings: Settings, request_id: str | None) -> None:
-    """End a split video in its error report: once, by whichever segment failed it first."""
+def _fail_job(job: Job, reason: str, settings: Settings, request_id: str | None) -> dict[str, Any] | None:
+    """End a split video in its error report: once, by whichever segment failed it first.
+    Returns the video's summary (None when another segment had failed it already)."""
     jobs = _jobs(settings)
     if not jobs.fail(job.id):
-        return
+        return None
     summary: dict[str, Any] = {"bucket": job.video.bucket, "key": job.video.key, "mode": settings.mode, "job": job.id}
     source = _source_metadata(job.video, job.size, job.etag, job.version)
     _publish_error(job.video, job.sequencer, source, reason, settings, request_id, summary)
     jobs.remove_partials(job.id)
     _log_video(summary, request_id, {})
+    return summary
 
 
 def _rounded(timings: Mapping[str, float]) -> dict[str, float]:
@@ -336,7 +344,7 @@ def _handle_segments(event: Mapping[str, Any], context: Any, settings: Settings,
             log_json("ERROR", "record ignored", request_id=request_id, error=str(error))
             continue
         try:
-            results.append(process_segment(record, settings, request_id, _limits(context)))
+            results.extend(process_segment(record, settings, request_id, _limits(context)))
         except Exception as error:
             log_json("ERROR", "segment failed, will be retried", exc_info=True, request_id=request_id,
                      key=record.task.job.video.key, segment=record.task.index, attempt=record.receive_count,

@@ -114,8 +114,10 @@ class Jobs:
         return int(response["Attributes"]["attempts"]["N"])
 
     # -- a split video
-    def start(self, job: Job) -> str:
-        """Create the job (once: a duplicated upload event finds it); its status now."""
+    def start(self, job: Job) -> bool:
+        """Create the job once; True when its segment messages still have to be sent (a new job,
+        or one whose planner stopped before it had sent them all). A duplicated upload event
+        (S3 delivers at least once) finds them sent and sends nothing."""
         try:
             self.dynamodb.put_item(
                 TableName=self.table,
@@ -123,11 +125,17 @@ class Jobs:
                       "created": {"N": str(int(time.time()))}, JOBS_EXPIRY_ATTRIBUTE: self._expiry()},
                 ConditionExpression=f"attribute_not_exists({JOBS_PARTITION_KEY})",
             )
-            return RUNNING
+            return True
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
-        return self.status(job.id) or RUNNING
+        item = self.dynamodb.get_item(TableName=self.table, Key=self._job_key(job.id), ConsistentRead=True)["Item"]
+        return item["status"]["S"] == RUNNING and "sent" not in item
+
+    def mark_sent(self, job_id: str) -> None:
+        """Every segment message of the job is in the queue."""
+        self.dynamodb.update_item(TableName=self.table, Key=self._job_key(job_id), UpdateExpression="SET sent = :yes",
+                                  ExpressionAttributeValues={":yes": {"BOOL": True}})
 
     def status(self, job_id: str) -> str | None:
         item = self.dynamodb.get_item(TableName=self.table, Key=self._job_key(job_id), ConsistentRead=True).get("Item")

@@ -184,3 +184,15 @@ def test_the_older_upload_never_overwrites_the_newer_ones_result(split: Pipeline
     [stale] = app.handler(older, lambda_context())["records"]
     assert stale["status"] == "superseded"
     assert [r["name"] for r in split.csv_rows("same.csv")] == ["president_obama"]
+
+
+def test_a_duplicated_upload_event_sends_the_segments_once(split: Pipeline, lecture: Path) -> None:
+    split.upload("twice.mp4", lecture.read_bytes())
+    [event] = split.events()
+    first = app.handler(event, lambda_context())["records"][0]
+    again = app.handler(event, lambda_context())["records"][0]  # S3 delivers at least once
+    assert (first["status"], first["sent"], again["status"], again["sent"]) == ("split", True, "split", False)
+    assert first["job"] == again["job"]
+    answers = split.deliver_segments()
+    assert len(answers) == 5
+    assert split.output_keys() == ["twice.csv"]
