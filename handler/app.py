@@ -179,7 +179,7 @@ def process_upload(event: Upload, settings: Settings, request_id: str | None, li
             _log_video(summary, request_id, timings)
             return summary
         tick = time.perf_counter()
-        part = recognise_span(file, roster, settings.recognition, face_finder(), limits, WHOLE)
+        part = recognise_span(file, roster, settings.recognition, face_finder(), limits, WHOLE, facts.duration)
         timings["recognise"] = time.perf_counter() - tick
         summary.update(s3_requests=file.counts.requests, s3_bytes=file.counts.bytes)
     except Exception as error:
@@ -195,7 +195,7 @@ def process_upload(event: Upload, settings: Settings, request_id: str | None, li
         summary["failure"] = failure.kind
         _log_video(summary, request_id, timings)
         return summary
-    recognition = merge([part], 1.0 / settings.recognition.frames_per_second, settings.mode == "first")
+    recognition = merge([part], settings.mode == "first")
     _publish_attendance(video, event.sequencer, source, recognition, settings, summary, timings)
     _log_video(summary, request_id, timings)
     return summary
@@ -264,7 +264,7 @@ def _merge(job: Job, claimer: str, settings: Settings, request_id: str | None) -
     summary: dict[str, Any] = {"bucket": job.video.bucket, "key": job.video.key, "mode": settings.mode, "job": job.id}
     tick = time.perf_counter()
     parts = [SpanResult.from_bytes(data) for data in jobs.partials(job.id)]
-    recognition = merge(parts, 1.0 / settings.recognition.frames_per_second, settings.mode == "first")
+    recognition = merge(parts, settings.mode == "first")
     timings["merge"] = time.perf_counter() - tick
     source = _source_metadata(job.video, job.size, job.etag, job.version)
     _publish_attendance(job.video, job.sequencer, source, recognition, settings, summary, timings)

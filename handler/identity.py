@@ -57,13 +57,14 @@ class Identity:
         """Nothing more to learn: named, or given up on."""
         return self.name is not None or len(self.votes) >= MAX_ENCODINGS
 
-    def due(self, seconds: float) -> bool:
-        """Whether this track should be encoded again at `seconds`."""
+    def due(self, seconds: float, pace: float = 1.0) -> bool:
+        """Whether this track should be encoded again at `seconds`; `pace` < 1 runs the schedule
+        faster, for a video too short for it (a 0.1 s clip still gets its two encodings)."""
         if self.settled:
             return False
         if not self.votes:
             return True
-        return seconds - self.votes[-1].seconds >= ENCODE_AFTER_SECONDS[len(self.votes)] - 1e-6
+        return seconds - self.votes[-1].seconds >= ENCODE_AFTER_SECONDS[len(self.votes)] * pace - 1e-6
 
     def add(self, vote: Vote, tolerance: float) -> str | None:
         """Record an encoding; returns the name when this one decides it."""

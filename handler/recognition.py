@@ -32,6 +32,18 @@ pass, ~35 ms at 1080p): a close-up is named without the expensive small-face sca
 PREFETCH_FRAMES = 3
 FINER_SCAN = (1.0, 0.88)
 """Full scans alternate between these shares of the smallest face size."""
+MIN_SAMPLES = 8
+"""However short the video's timeline (a 75-frame clip stamped at 1000 frames/s lasts 0.075 s),
+at least this many instants are examined, and the encoding schedule is run as much faster, so
+a student in it still gets the two encodings a name needs."""
+
+
+def sampling_rate(frames_per_second: float, duration: float | None) -> float:
+    """The rate a video of `duration` seconds is sampled at: the setting's, or faster for a
+    timeline too short to give MIN_SAMPLES instants at it."""
+    if duration and duration * frames_per_second < MIN_SAMPLES:
+        return MIN_SAMPLES / duration
+    return frames_per_second
 
 
 def prefetched(frames: Iterator[Frame], depth: int = PREFETCH_FRAMES) -> Iterator[Frame]:
@@ -108,13 +120,14 @@ def recognise_video(
     Raises handler.frames.UnreadableVideo for a file that is not a complete video, and its
     kind handler.limits.OverLimit for one over the function's `limits` (memory, time).
     """
-    spans = segments(probe(source).duration, settings.segment_seconds)
+    duration = probe(source).duration
+    spans = segments(duration, settings.segment_seconds)
     parts: list[SpanResult] = []
     for span in spans:
-        parts.append(recognise_span(source, roster, settings, finder, limits, span))
+        parts.append(recognise_span(source, roster, settings, finder, limits, span, duration))
         if settings.mode == "first" and parts[-1].named:
             break
-    return merge(parts, 1.0 / settings.frames_per_second, first_only=settings.mode == "first")
+    return merge(parts, first_only=settings.mode == "first")
 
 
 def recognise_span(
@@ -124,9 +137,14 @@ def recognise_span(
     finder: FaceFinder | None = None,
     limits: Limits | None = None,
     span: Span = WHOLE,
+    duration: float | None = None,
 ) -> SpanResult:
-    """Follow every face of one span of the video, from fresh tracks, and name those the roster knows."""
+    """Follow every face of one span of the video, from fresh tracks, and name those the roster
+    knows. `duration` (the video's, from handler.frames.probe) lets a very short one be sampled
+    more densely (sampling_rate)."""
     finder = finder or face_finder()
+    rate = sampling_rate(settings.frames_per_second, duration if span == WHOLE else None)
+    pace = settings.frames_per_second / rate
     result = Recognition()
     stats = DecodeStats()
     watch = ChangeWatch(settings.full_scan_seconds)
@@ -135,7 +153,7 @@ def recognise_span(
     first_mode = settings.mode == "first"
     started = tick = time.perf_counter()
     examined = 0
-    frames = sample_frames(source, settings.frames_per_second, stats, limits.check_frame if limits else None, span)
+    frames = sample_frames(source, rate, stats, limits.check_frame if limits else None, span)
     # `first` mode stops early: decoding ahead in another thread would be wasted work there.
     for frame in frames if first_mode else prefetched(frames):
         tick = clock.add("decode_wait", tick)
@@ -163,7 +181,7 @@ def recognise_span(
             result.region_scans += len(regions)
         on_screen = tracker.update(look, boxes, frame.seconds, lambda lost: finder.refind(frame.gray, lost))
         tick = clock.add("detect", tick)
-        newly_named = _encode_due(on_screen, frame, roster, finder, settings, result)
+        newly_named = _encode_due(on_screen, frame, roster, finder, settings, result, pace)
         tick = clock.add("encode", tick)
         if first_mode and newly_named:
             break
@@ -181,6 +199,7 @@ def recognise_span(
     timings["total"] = round(time.perf_counter() - started, 4)
     return SpanResult(
         span=span,
+        sample_period=1.0 / rate,
         named=named,
         counts={name: getattr(result, name) for name in COUNTS},
         last_seconds=round(stats.last_seconds, 3),
@@ -191,10 +210,10 @@ def recognise_span(
 
 def _encode_due(
     on_screen: list[Track], frame: Frame, roster: Roster, finder: FaceFinder,
-    settings: RecognitionSettings, result: Recognition,
+    settings: RecognitionSettings, result: Recognition, pace: float = 1.0,
 ) -> bool:
     """Encode the tracks whose next encoding is due; True when one of them was named now."""
-    due = [t for t in on_screen if t.identity.due(frame.seconds)]
+    due = [t for t in on_screen if t.identity.due(frame.seconds, pace)]
     if not due:
         return False
     encodings = finder.encode(frame.rgb(), [t.box for t in due])

@@ -27,6 +27,7 @@ class SpanResult:
     tests and the bench) stays in memory only."""
 
     span: Span
+    sample_period: float  # seconds between two sampled instants (each stands for that long on screen)
     named: list[NamedTrack] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     last_seconds: float = 0.0
@@ -37,6 +38,7 @@ class SpanResult:
         """Compressed JSON: a 2-minute segment of 30 students is a few KB."""
         document = {
             "span": [self.span.start, None if self.span.end == float("inf") else self.span.end],
+            "sample_period": self.sample_period,
             "named": [[t.name, list(t.seen_at), t.distance] for t in self.named],
             "counts": self.counts,
             "last_seconds": self.last_seconds,
@@ -50,6 +52,7 @@ class SpanResult:
         start, end = document["span"]
         return cls(
             span=Span(start, float("inf") if end is None else end),
+            sample_period=float(document["sample_period"]),
             named=[NamedTrack(name, tuple(seen_at), distance) for name, seen_at, distance in document["named"]],
             counts={name: int(document["counts"].get(name, 0)) for name in COUNTS},
             last_seconds=float(document["last_seconds"]),
@@ -84,12 +87,12 @@ class Recognition:
         return {**fields, "video_seconds": fields.pop("seconds"), "recognition_timings": self.timings}
 
 
-def merge(parts: Sequence[SpanResult], sample_period: float, first_only: bool = False) -> Recognition:
+def merge(parts: Sequence[SpanResult], first_only: bool = False) -> Recognition:
     """A video's spans (in any order) → its Recognition. With `first_only` (the `first` mode)
     only the student named earliest is kept, as reading the video from the start would."""
     ordered = sorted(parts, key=lambda part: part.span.start)
     named = [track for part in ordered for track in part.named]
-    present = presence(named, sample_period)
+    present = presence(named, min((part.sample_period for part in ordered), default=1.0))
     if first_only and present:
         present = [min(present, key=lambda p: (p.first_seen_seconds, p.distance))]
     result = Recognition(present=present, spans=len(ordered))

@@ -6,6 +6,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -261,6 +262,23 @@ def test_the_stream_is_believed_over_a_header_that_claims_more(classroom: Pipeli
     assert classroom.output_keys() == ["claims/long.csv"]
     [row] = classroom.csv_rows("claims/long.csv")
     assert row["name"] == "morgan_freeman" and float(row["last_seen_seconds"]) >= 4.0
+
+
+def test_a_clip_stamped_at_1000_frames_a_second_is_still_examined(classroom: Pipeline, datasets: Path,
+                                                                    tmp_path: Path) -> None:
+    """75 frames whose timestamps span 0.075 s: at 2 frames/s that would be one instant, too few
+    for a name; a short timeline is sampled at least 8 times and its student named."""
+    from classroom.scene import encode_h264
+
+    with av.open(str(datasets / "classroom/videos/test_8.mp4")) as container:
+        frames = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
+    video = encode_h264(tmp_path / "fast.mp4", (frames[i % len(frames)] for i in range(75)), fps=1000)
+    classroom.upload("fast/obama.mp4", video.read_bytes())
+    [summary] = classroom.deliver()
+    [record] = summary["records"]
+    assert record["frames_sampled"] >= 8 and record["video_seconds"] == pytest.approx(0.074, abs=0.002)
+    [row] = classroom.csv_rows("fast/obama.csv")
+    assert row["name"] == "president_obama" and float(row["seconds_present"]) <= 0.1
 
 
 @pytest.mark.parametrize(("suffix", "reason"), [
