@@ -22,6 +22,8 @@ from handler.segment_contract import JOBS_EXPIRY_ATTRIBUTE, JOBS_PARTITION_KEY, 
 
 KEEP_SECONDS = 3 * 24 * 3600
 """A job's items outlive any retry (SQS keeps a message 4 days at most; a job finishes in minutes)."""
+SEND_LEASE_SECONDS = 60
+"""A planner sends a job's messages within seconds; one that has not after this has stopped."""
 MERGE_LEASE_SECONDS = 15 * 60
 """A merge claimed this long ago by a message that never finished may be claimed by another."""
 RUNNING, MERGING, MERGED, FAILED = "running", "merging", "merged", "failed"
@@ -115,9 +117,9 @@ class Jobs:
 
     # -- a split video
     def start(self, job: Job) -> bool:
-        """Create the job once; True when its segment messages still have to be sent (a new job,
-        or one whose planner stopped before it had sent them all). A duplicated upload event
-        (S3 delivers at least once) finds them sent and sends nothing."""
+        """Create the job once; True when its segment messages are this caller's to send: it made
+        the job, or the planner that made it stopped over SEND_LEASE_SECONDS ago without having
+        sent them all. A duplicated upload event (S3 delivers at least once) sends nothing."""
         try:
             self.dynamodb.put_item(
                 TableName=self.table,
@@ -130,7 +132,8 @@ class Jobs:
             if not _conditional_failed(error):
                 raise
         item = self.dynamodb.get_item(TableName=self.table, Key=self._job_key(job.id), ConsistentRead=True)["Item"]
-        return item["status"]["S"] == RUNNING and "sent" not in item
+        abandoned = int(item["created"]["N"]) < time.time() - SEND_LEASE_SECONDS
+        return item["status"]["S"] == RUNNING and "sent" not in item and abandoned
 
     def mark_sent(self, job_id: str) -> None:
         """Every segment message of the job is in the queue."""
