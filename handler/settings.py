@@ -96,6 +96,15 @@ class RecognitionSettings:
         240.0, env="MAX_VIDEO_MINUTES", config_key="maxVideoMinutes", bounds=(1.0, 1440.0),
         description="Longest video accepted; a longer one gets an error report before any work (1 to 1440 min).",
     )
+    evidence: str = _knob(  # type: ignore[assignment]
+        "true", env="EVIDENCE", config_key="evidence", choices=("true", "false"),
+        description='"true" writes beside each CSV a page with the face each name was given for; '
+                    '"false" keeps no face crops (they are personal data).',
+    )
+
+    @property
+    def keeps_evidence(self) -> bool:
+        return self.evidence == "true"
 
     def min_face_px(self, frame_height: int) -> float:
         return frame_height * self.min_face_percent / 100.0
@@ -138,6 +147,7 @@ class Settings:
     roster: S3Location
     jobs_table: str  # segment jobs and the newest upload of each key (handler.jobs)
     segment_queue: str  # the name of the SQS queue of segments, which the function also consumes
+    notify_topic: str  # the name of the SNS topic of results (its ARN: the function's region and account)
     recognition: RecognitionSettings = RecognitionSettings()
 
     @property
@@ -152,12 +162,13 @@ class Settings:
             ROSTER_URI: self.roster.uri,
             JOBS_TABLE: self.jobs_table,
             SEGMENT_QUEUE: self.segment_queue,
+            NOTIFY_TOPIC: self.notify_topic,
             **self.recognition.environment(),
         }
 
 
 OUTPUT_BUCKET, STUDENTS_TABLE, ROSTER_URI = "OUTPUT_BUCKET", "STUDENTS_TABLE", "ROSTER_URI"
-JOBS_TABLE, SEGMENT_QUEUE = "JOBS_TABLE", "SEGMENT_QUEUE"
+JOBS_TABLE, SEGMENT_QUEUE, NOTIFY_TOPIC = "JOBS_TABLE", "SEGMENT_QUEUE", "NOTIFY_TOPIC"
 
 
 def _required(environ: Mapping[str, str], name: str) -> str:
@@ -180,5 +191,6 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         roster=roster,
         jobs_table=_required(environ, JOBS_TABLE),
         segment_queue=_required(environ, SEGMENT_QUEUE),
+        notify_topic=_required(environ, NOTIFY_TOPIC),
         recognition=recognition_settings(environ),
     )

@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from handler.courses import course_key
 from handler.events import parse_s3_uri
 from handler.segment_contract import JOBS_PARTITION_KEY, JOBS_SORT_KEY, SEGMENT_MAX_RECEIVES, SEGMENT_RETRY_SLACK_SECONDS
 from handler.settings import Settings
@@ -100,15 +101,38 @@ def lambda_environment(config: StackConfig) -> dict[str, str]:
         roster=parse_s3_uri(config.roster_uri),
         jobs_table=jobs_table_name(config),
         segment_queue=segment_queue_name(config),
+        notify_topic=notify_topic_name(config),
         recognition=config.recognition,
     ).environment()
 
 
-def student_item(record: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """The DynamoDB-JSON item for one (validated) student record."""
-    return {
+def student_item(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The DynamoDB-JSON item for one (validated) student record; its courses, when it lists
+    any, as a string set (for people reading the table; the handler reads course items)."""
+    item: dict[str, dict[str, Any]] = {
         STUDENTS_KEY: {STUDENTS_KEY_TYPE: str(record["name"])},
         "id": {"N": str(record["id"])},
         "major": {"S": str(record["major"])},
         "year": {"S": str(record["year"])},
     }
+    if record.get("courses"):
+        item["courses"] = {"SS": sorted(set(record["courses"]))}
+    return item
+
+
+def course_items(records: Iterable[Mapping[str, Any]]) -> list[dict[str, dict[str, Any]]]:
+    """One DynamoDB-JSON item per course named in the (validated) student records: its key
+    (handler.courses.course_key), its id and the names on its list."""
+    courses: dict[str, set[str]] = {}
+    for record in records:
+        for course in record.get("courses") or ():
+            courses.setdefault(str(course), set()).add(str(record["name"]))
+    return [
+        {STUDENTS_KEY: {STUDENTS_KEY_TYPE: course_key(course)}, "course": {"S": course}, "students": {"SS": sorted(names)}}
+        for course, names in sorted(courses.items())
+    ]
+
+
+def notify_topic_name(config: StackConfig) -> str:
+    """The SNS topic that gets one message per result (the teacher's e-mail subscribes to it)."""
+    return f"{config.name_prefix}-results"

@@ -109,19 +109,19 @@ def test_nearest_two_with_one_person_has_no_runner_up() -> None:
 
 
 BASE = {"OUTPUT_BUCKET": "out", "STUDENTS_TABLE": "students", "ROSTER_URI": "s3://r/roster.npz",
-        "JOBS_TABLE": "jobs", "SEGMENT_QUEUE": "segments"}
+        "JOBS_TABLE": "jobs", "SEGMENT_QUEUE": "segments", "NOTIFY_TOPIC": "results"}
 
 
 def test_settings_defaults() -> None:
     settings = load_settings(BASE)
-    assert settings.recognition == RecognitionSettings("all", 2.0, 0.6, 3.0, 20.0, 120.0, 240.0)
+    assert settings.recognition == RecognitionSettings("all", 2.0, 0.6, 3.0, 20.0, 120.0, 240.0, "true")
     assert (settings.jobs_table, settings.segment_queue) == ("jobs", "segments")
     assert settings.recognition.min_face_px(1080) == pytest.approx(32.4)
     assert (settings.roster.bucket, settings.roster.key) == ("r", "roster.npz")
 
 
 def test_settings_round_trip_through_the_environment() -> None:
-    chosen = RecognitionSettings("first", 0.5, 0.45, 4.5, 30.0, 60.0, 90.0)
+    chosen = RecognitionSettings("first", 0.5, 0.45, 4.5, 30.0, 60.0, 90.0, "false")
     assert load_settings({**BASE, **chosen.environment()}).recognition == chosen
     assert set(chosen.environment()) == {k.env for k in knobs().values()}
 
