@@ -1,10 +1,11 @@
 """Smart Classroom on AWS: upload a video, get the attendance CSV.
 
-Reads like the architecture diagram: config -> storage -> tables (students, jobs) -> image ->
-segment queue -> function -> segment consumer -> trigger -> outputs. Each step is a component
-in `infra/`. The segment queue comes before the function because the function's role names
-it; the consumer (the event source mapping that feeds the queue's segments back to the
-function) after it, because Lambda checks that role when the mapping is created.
+Reads like the architecture diagram: config -> storage -> tables (students with their courses,
+jobs) -> notifications -> image -> segment queue -> function -> segment consumer -> trigger ->
+outputs. Each step is a component in `infra/`. The results topic and the segment queue come
+before the function because the function's role names them; the consumer (the event source
+mapping that feeds the queue's segments back to the function) after it, because Lambda checks
+that role when the mapping is created.
 """
 import pulumi
 import pulumi_aws as aws
@@ -14,11 +15,13 @@ from infra.contract import (
     function_name,
     jobs_table_name,
     lambda_environment,
+    notify_topic_name,
     segment_dead_letter_name,
     segment_queue_name,
 )
 from infra.function import FunctionArgs, VideoFunction
 from infra.image import HandlerImage, ImageArgs, source_tag
+from infra.notifications import Notifications, NotificationsArgs
 from infra.segments import JobsTable, SegmentConsumer, SegmentConsumerArgs, SegmentQueue, SegmentQueueArgs
 from infra.storage import Storage, StorageArgs
 from infra.table import StudentsTable, TableArgs
@@ -51,6 +54,11 @@ table = StudentsTable(
 )
 
 jobs = JobsTable("jobs", table_name=jobs_table_name(config), force_destroy=config.force_destroy)
+
+notifications = Notifications(
+    "results",
+    NotificationsArgs(topic_name=notify_topic_name(config), emails=config.notify_emails),
+)
 
 image = HandlerImage(
     "handler",
@@ -87,6 +95,7 @@ function = VideoFunction(
         table_arn=table.table.arn,
         segment_queue_arn=segments.queue.arn,
         jobs_table_arn=jobs.table.arn,
+        notify_topic_arn=notifications.topic.arn,
     ),
 )
 
@@ -125,6 +134,7 @@ pulumi.export("deadLetterQueueUrl", function.dead_letter_queue.url)
 pulumi.export("segmentQueueUrl", segments.queue.url)
 pulumi.export("segmentDeadLetterQueueUrl", segments.dead_letter_queue.url)
 pulumi.export("jobsTable", jobs.table.name)
+pulumi.export("notifyTopicArn", notifications.topic.arn)
 # Ready to paste: upload a video, then (a minute later) print its attendance CSV,
 # which the handler writes under the same key with .csv.
 pulumi.export(

@@ -1,7 +1,8 @@
 """The Smart Classroom stack, one module per concern, in the order of the architecture:
 
-config (validated settings; capacity: the rules across keys) -> storage (buckets, roster) -> table (students) ->
-segments (jobs table, segment queue) -> image (ECR, container build) ->
+config (validated settings; capacity: the rules across keys) -> storage (buckets, roster) ->
+table (students, with one item per course) -> segments (jobs table) -> notifications (results topic,
+e-mail subscriptions) -> image (ECR, container build) -> segments (segment queue) ->
 function (Lambda, role, logs, dead-letter queue) -> segments (the queue's consumer) ->
 trigger (S3 notification). `__main__.py` wires them together.
 

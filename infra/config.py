@@ -6,7 +6,7 @@ pipeline on moto without a Pulumi engine (`from_stack_file`). Both go through
 their defaults from the `config:` block of `Pulumi.yaml`, so there is one source of them.
 Nothing here imports `pulumi` at module level. (About 350 lines: every key's validation is
 here, each with the message that names it; the rules it leans on live apart, in aws_names,
-students_file, capacity and the handler's settings.)
+students_file, email_addresses, capacity and the handler's settings.)
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import yaml
 from handler.settings import InvalidSetting, RecognitionSettings, knobs, recognition_settings
 from infra.aws_names import bucket_name, table_name
 from infra.capacity import SEGMENT_CONCURRENCY, check_reservation_holds_segments, check_segment_fits
+from infra.email_addresses import email_addresses
 from infra.errors import ConfigError
 from infra.students_file import load_students
 
@@ -63,6 +64,7 @@ class StackConfig:
     result_retention_days: int  # 0 = keep forever
     force_destroy: bool
     video_suffixes: tuple[str, ...]
+    notify_emails: tuple[str, ...]  # subscribed to the results topic by e-mail; () = none
 
     @property
     def name_prefix(self) -> str:
@@ -219,6 +221,7 @@ def parse_config(
         result_retention_days=_days("resultRetentionDays", required("resultRetentionDays"), "results"),
         force_destroy=_boolean("forceDestroy", required("forceDestroy")),
         video_suffixes=parse_suffixes(required("videoSuffixes")),
+        notify_emails=email_addresses("notifyEmails", raw.get("notifyEmails", "")),
     )
 
 

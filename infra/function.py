@@ -41,6 +41,7 @@ class FunctionArgs:
     table_arn: pulumi.Input[str]
     segment_queue_arn: pulumi.Input[str]
     jobs_table_arn: pulumi.Input[str]
+    notify_topic_arn: pulumi.Input[str]
     function_name: str
 
 
@@ -69,14 +70,15 @@ def handler_policy(
     dead_letter_queue_arn: str,
     segment_queue_arn: str,
     jobs_table_arn: str,
+    notify_topic_arn: str,
 ) -> dict[str, Any]:
     """The function role's permissions: exactly the handler's reads and writes.
 
-    Read a video, write a CSV, read the roster, look students up, write its own logs,
-    (for Lambda's on-failure destination, which acts with this role) hand a failed
-    event to the dead-letter queue, and split a long video: send its segments to the segment
-    queue and, as that queue's consumer, receive and settle them, keeping their state in the
-    jobs table.
+    Read a video, write a CSV, read the roster, look students up and read a course's list,
+    write its own logs, (for Lambda's on-failure destination, which acts with this role) hand
+    a failed event to the dead-letter queue, split a long video: send its segments to the
+    segment queue and, as that queue's consumer, receive and settle them, keeping their state
+    in the jobs table; and tell the results topic about each result.
     """
     return {
         "Version": "2012-10-17",
@@ -105,6 +107,14 @@ def handler_policy(
                 "Sid": "LookUpStudents",
                 "Effect": "Allow",
                 "Action": ["dynamodb:BatchGetItem", "dynamodb:GetItem"],
+                "Resource": [table_arn],
+            },
+            {
+                "Sid": "ReadCourseLists",
+                "Effect": "Allow",
+                # One Query on a course item's key (handler.courses.fetch_course), on the table
+                # itself: the table has no index, and a Scan is never needed.
+                "Action": ["dynamodb:Query"],
                 "Resource": [table_arn],
             },
             {
@@ -151,6 +161,14 @@ def handler_policy(
                 ],
                 "Resource": [jobs_table_arn],
             },
+            {
+                "Sid": "NotifyResults",
+                "Effect": "Allow",
+                # One message per result to the stack's topic (encrypted with the AWS-managed
+                # key, whose key policy already admits the account's principals through SNS).
+                "Action": ["sns:Publish"],
+                "Resource": [notify_topic_arn],
+            },
         ],
     }
 
@@ -195,6 +213,7 @@ class VideoFunction(pulumi.ComponentResource):
                 self.dead_letter_queue.arn,
                 args.segment_queue_arn,
                 args.jobs_table_arn,
+                args.notify_topic_arn,
             ).apply(lambda arns: json.dumps(handler_policy(*arns))),
             opts=child,
         )

@@ -1,4 +1,5 @@
-"""Table: the students DynamoDB table, seeded from the students file as declared items."""
+"""Table: the students DynamoDB table, seeded from the students file as declared items: one per
+student and one per course (the course's list, which the handler reads with one Query)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.contract import STUDENTS_KEY, STUDENTS_KEY_TYPE, student_item
+from infra.contract import STUDENTS_KEY, STUDENTS_KEY_TYPE, course_items, student_item
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,9 @@ class TableArgs:
 class StudentsTable(pulumi.ComponentResource):
     """On-demand table keyed by student name, encrypted, with point-in-time recovery.
 
-    Each student is an `aws.dynamodb.TableItem`, so the seed data is part of the plan
-    (`pulumi preview` shows added, changed and removed students) and nothing writes to
-    the table from program code.
+    Each student and each course is an `aws.dynamodb.TableItem`, so the seed data is part of
+    the plan (`pulumi preview` shows added, changed and removed students, and each course whose
+    list changed) and nothing writes to the table from program code.
     """
 
     table: aws.dynamodb.Table
@@ -45,14 +46,17 @@ class StudentsTable(pulumi.ComponentResource):
             deletion_protection_enabled=not args.force_destroy,
             opts=child,
         )
-        for record in args.students:
-            # Named after the key (unique, validated), so a student's identity in the
-            # plan is the same as in the table.
+        # Named after the item's key (unique, validated), so an item's identity in the plan is
+        # the same as in the table; the two prefixes keep a course's resource name apart from any
+        # student's, whatever the names (course ids and student names may coincide).
+        items = [(f"student-{record['name']}", student_item(record)) for record in args.students]
+        items += [(f"course-{item['course']['S']}", item) for item in course_items(args.students)]
+        for resource_name, item in items:
             aws.dynamodb.TableItem(
-                f"student-{record['name']}",
+                resource_name,
                 table_name=self.table.name,
                 hash_key=self.table.hash_key,
-                item=json.dumps(student_item(record)),
+                item=json.dumps(item),
                 opts=child,
             )
         self.register_outputs({"table_name": self.table.name, "table_arn": self.table.arn})

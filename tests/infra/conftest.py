@@ -71,6 +71,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "aws:lambda/function:Function":
             resource_id = inputs["name"]
             outputs["arn"] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{inputs['name']}"
+        elif typ == "aws:sns/topic:Topic":
+            outputs["arn"] = f"arn:aws:sns:{REGION}:{ACCOUNT}:{inputs['name']}"
         elif typ == "aws:s3/bucketObjectv2:BucketObjectv2":
             outputs["arn"] = f"arn:aws:s3:::{inputs['bucket']}/{inputs['key']}"
         return resource_id, outputs

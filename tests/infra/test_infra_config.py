@@ -24,6 +24,7 @@ from infra.students_file import load_students
 from infra.contract import (
     jobs_table_name,
     lambda_environment,
+    notify_topic_name,
     public_access_block_boto3,
     segment_queue_name,
     student_item,
@@ -84,6 +85,15 @@ INVALID: list[tuple[dict[str, str], str]] = [
     ({"videoSuffixes": ".mp4,,.mov"}, r"^videoSuffixes: .*comma-separated"),
     ({"videoSuffixes": ".mp4,4"}, r"^videoSuffixes: '\.mp4' and '4' overlap"),
     ({"videoSuffixes": ".mp4,.MOV,mov"}, r"^videoSuffixes: '\.mov' and 'mov' overlap"),
+    ({"notifyEmails": "teacher@school.edu,,head@school.edu"}, r"^notifyEmails: .*has an empty entry"),
+    ({"notifyEmails": "teacher@school"}, r"^notifyEmails: 'teacher@school' is not an e-mail address"),
+    ({"notifyEmails": "teacher at school.edu"}, r"^notifyEmails: 'teacher at school.edu' is not an e-mail address"),
+    ({"notifyEmails": "a@school.edu b@school.edu"}, r"^notifyEmails: 'a@school.edu b@school.edu' is not an e-mail"),
+    ({"notifyEmails": "a@b@school.edu"}, r"^notifyEmails: 'a@b@school.edu' is not an e-mail address"),
+    ({"notifyEmails": "a@school.edu;b@school.edu"}, r"^notifyEmails: 'a@school.edu;b@school.edu' is not an e-mail"),
+    ({"notifyEmails": "t@" + "s" * 250 + ".edu"}, r"^notifyEmails: 't@s+\.edu' is not an e-mail address"),
+    ({"notifyEmails": "Teacher@School.edu, teacher@school.edu"}, r"^notifyEmails: 'teacher@school.edu' is listed twice"),
+    ({"evidence": "yes"}, r"^evidence: 'yes' is not one of true, false"),
     ({"inputbucket": "class-videos-in"}, r"^inputbucket: unknown key"),
 ]
 
@@ -170,6 +180,15 @@ BAD_STUDENTS: list[tuple[Any, str]] = [
     ([{**GOOD, "name": " "}], r"record 0: name must be a non-empty string"),
     ([{**GOOD, "year": None}], r"record 0: year must be a string"),
     ([GOOD, {**GOOD, "id": 2}], r"record 1: the name 'ada' appears twice"),
+    ([GOOD, {**GOOD, "id": 2, "name": "course#cse546"}], r"record 1: the name 'course#cse546' starts with 'course#'"),
+    ([{**GOOD, "courses": "cse546"}], r"record 0: courses must be a list of course ids"),
+    ([GOOD, {**GOOD, "name": "bob", "courses": ["cse546", "CSE535"]}], r"record 1: course 'CSE535' is not a course id"),
+    ([{**GOOD, "courses": ["cse 546"]}], r"record 0: course 'cse 546' is not a course id"),
+    ([{**GOOD, "courses": ["-cse546"]}], r"record 0: course '-cse546' is not a course id"),
+    ([{**GOOD, "courses": ["c" * 65]}], r"record 0: course 'c{65}' is not a course id"),
+    ([{**GOOD, "courses": ["cse546\n"]}], r"record 0: course 'cse546\\n' is not a course id"),
+    ([{**GOOD, "courses": [546]}], r"record 0: course 546 is not a course id"),
+    ([{**GOOD, "courses": ["cse546", "cse535", "cse546"]}], r"record 0: course 'cse546' is listed twice"),
 ]
 
 
@@ -181,6 +200,19 @@ def test_bad_students_file_is_refused(
     values = {**minimal, "studentsFile": write_students(tmp_path, content)}
     with pytest.raises(ConfigError, match=r"^studentsFile: .*" + message):
         parse(values, tmp_path)
+
+
+def test_courses_are_optional_and_kept_as_written(minimal: dict[str, str], tmp_path: Path) -> None:
+    """A record may list its courses (ids of 1 to 64 characters, as the handler matches a key's
+    folder); records without courses, or with an empty list, are students of no course."""
+    records = [
+        {**GOOD, "courses": ["cse546", "cse535"]},
+        {**GOOD, "id": 2, "name": "bob", "courses": []},
+        {**GOOD, "id": 3, "name": "eve", "courses": ["c" * 64, "a.b_c-9"]},
+        {**GOOD, "id": 4, "name": "courses#not-a-course"},
+    ]
+    config = parse({**minimal, "studentsFile": write_students(tmp_path, records)}, tmp_path)
+    assert list(config.students) == records
 
 
 def test_missing_data_files_point_at_the_tool_that_makes_them(minimal: dict[str, str], tmp_path: Path) -> None:
@@ -220,6 +252,15 @@ def test_defaults_come_from_pulumi_yaml(minimal: dict[str, str], tmp_path: Path)
     assert config.ephemeral_storage == 512  # Lambda's free size: the video is streamed, not downloaded
     assert config.roster_bucket == "class-videos-in-roster"
     assert config.students_table == "smart-classroom-dev-students"
+    assert config.notify_emails == () and declared["notifyEmails"] == ""  # nobody is mailed unless named
+    assert config.recognition.evidence == declared["evidence"] == "true"
+
+
+def test_notify_emails_are_trimmed_and_kept_in_order(minimal: dict[str, str], tmp_path: Path) -> None:
+    """Spaces around commas are ignored; the addresses stay as written, in order."""
+    config = parse({**minimal, "notifyEmails": " b.teacher+attendance@school.edu ,a@dept.school.edu"}, tmp_path)
+    assert config.notify_emails == ("b.teacher+attendance@school.edu", "a@dept.school.edu")
+    assert parse({**minimal, "notifyEmails": "  "}, tmp_path).notify_emails == ()
 
 
 def test_relative_paths_resolve_against_the_project(minimal: dict[str, str], tmp_path: Path) -> None:
@@ -252,7 +293,7 @@ def test_pulumi_yaml_declares_every_key() -> None:
         "recognitionMode", "framesPerSecond", "matchTolerance", "minFacePercent", "fullScanSeconds",
         "segmentSeconds", "maxVideoMinutes", "segmentConcurrency", "memorySize", "timeout",
         "ephemeralStorage", "reservedConcurrency", "logRetentionDays", "videoRetentionDays", "resultRetentionDays",
-        "forceDestroy", "videoSuffixes",
+        "forceDestroy", "videoSuffixes", "evidence", "notifyEmails",
     }
     python_type = {"string": str, "integer": int, "boolean": bool}
     for key, decl in declared.items():
@@ -339,12 +380,13 @@ def test_public_access_block_in_boto3_form() -> None:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ({}, {"frames_per_second": 2.0, "match_tolerance": 0.6, "mode": "all", "min_face_percent": 3.0}),
+        ({}, {"frames_per_second": 2.0, "match_tolerance": 0.6, "mode": "all", "min_face_percent": 3.0,
+              "keeps_evidence": True}),
         (
             {"framesPerSecond": "0.01", "matchTolerance": "0.01", "recognitionMode": "first", "minFacePercent": "1",
-             "fullScanSeconds": "1"},
+             "fullScanSeconds": "1", "evidence": "false"},
             {"frames_per_second": 0.01, "match_tolerance": 0.01, "mode": "first", "min_face_percent": 1.0,
-             "full_scan_seconds": 1.0},
+             "full_scan_seconds": 1.0, "evidence": "false", "keeps_evidence": False},
         ),
         (
             {"framesPerSecond": "120", "matchTolerance": "1", "recognitionMode": "all", "minFacePercent": "50",
@@ -366,12 +408,14 @@ def test_handler_accepts_the_environment(
     assert set(environment) == {
         "OUTPUT_BUCKET", "STUDENTS_TABLE", "ROSTER_URI", "RECOGNITION_MODE", "FRAMES_PER_SECOND", "MATCH_TOLERANCE",
         "MIN_FACE_PERCENT", "FULL_SCAN_SECONDS", "SEGMENT_SECONDS", "MAX_VIDEO_MINUTES", "JOBS_TABLE", "SEGMENT_QUEUE",
+        "NOTIFY_TOPIC", "EVIDENCE",
     }
     settings = load_settings(environment)
     assert settings.output_bucket == config.output_bucket
     assert settings.students_table == config.students_table
     assert settings.jobs_table == jobs_table_name(config) == "smart-classroom-dev-jobs"
     assert settings.segment_queue == segment_queue_name(config) == "smart-classroom-dev-segments"
+    assert settings.notify_topic == notify_topic_name(config) == "smart-classroom-dev-results"
     assert (settings.roster.bucket, settings.roster.key) == (config.roster_bucket, config.roster_key)
     assert settings.recognition == config.recognition
     for field, value in expected.items():

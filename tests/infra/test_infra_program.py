@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from handler.courses import COURSE_PREFIX
 from infra.config import parse_config
 from infra.errors import ConfigError
 from handler.segment_contract import (
@@ -42,6 +43,9 @@ FUNCTION = "aws:lambda/function:Function"
 TABLE = "aws:dynamodb/table:Table"
 QUEUE = "aws:sqs/queue:Queue"
 MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+ITEM = "aws:dynamodb/tableItem:TableItem"
 
 
 def arn_of(program: Program, type_: str, name: str) -> str:
@@ -210,6 +214,78 @@ def test_one_table_item_per_student(dev_program: Program, students: list[dict[st
     assert {i.inputs["item"] for i in items} == {json.dumps(student_item(s)) for s in students}
 
 
+COURSE_STUDENTS = [
+    {"id": 1, "name": "ada_lovelace", "major": "Mathematics", "year": "Senior", "courses": ["cse546", "cse535"]},
+    {"id": 2, "name": "alan_turing", "major": "Computer Science", "year": "Junior", "courses": ["cse546"]},
+    {"id": 3, "name": "grace_hopper", "major": "Physics", "year": 2026, "courses": ["cse535"]},
+    {"id": 4, "name": "cse546", "major": "Visiting", "year": "n/a"},  # a student named like a course id
+]
+
+
+def test_one_table_item_per_course(
+    program_runner: Callable[..., Program], dev_values: dict[str, str], tmp_path: Path
+) -> None:
+    """Two courses, one student in both: each course is one item keyed `course#<id>` holding its
+    list (a string set), declared beside the students' items and never under a student's name."""
+    students_file = tmp_path / "students.json"
+    students_file.write_text(json.dumps(COURSE_STUDENTS), encoding="utf-8")
+    program = program_runner({**dev_values, "studentsFile": str(students_file)})
+    table = program.one(TABLE, "students")
+    items = {i.name: i for i in program.of_type(ITEM)}
+    assert sorted(items) == [
+        "course-cse535", "course-cse546",
+        "student-ada_lovelace", "student-alan_turing", "student-cse546", "student-grace_hopper",
+    ]
+    for item in items.values():
+        assert item.inputs["tableName"] == table.outputs["name"]
+        assert item.inputs["hashKey"] == "name"
+    assert json.loads(items["course-cse546"].inputs["item"]) == {
+        "name": {"S": "course#cse546"}, "course": {"S": "cse546"}, "students": {"SS": ["ada_lovelace", "alan_turing"]},
+    }
+    assert json.loads(items["course-cse535"].inputs["item"]) == {
+        "name": {"S": "course#cse535"}, "course": {"S": "cse535"}, "students": {"SS": ["ada_lovelace", "grace_hopper"]},
+    }
+    assert json.loads(items["student-ada_lovelace"].inputs["item"])["courses"] == {"SS": ["cse535", "cse546"]}
+    assert json.loads(items["student-cse546"].inputs["item"]) == student_item(COURSE_STUDENTS[3])
+    assert "courses" not in json.loads(items["student-cse546"].inputs["item"])
+
+
+def test_no_course_items_without_courses(dev_program: Program) -> None:
+    """A students file without `courses` seeds students only: every video gets today's CSV."""
+    keys = [json.loads(i.inputs["item"])["name"]["S"] for i in dev_program.of_type(ITEM)]
+    assert keys and not [k for k in keys if k.startswith(COURSE_PREFIX)]
+
+
+# --- notifications ----------------------------------------------------------------------
+
+
+def test_results_topic_is_named_for_the_handler_and_encrypted(dev_program: Program) -> None:
+    """The topic's name is the one the handler is given (NOTIFY_TOPIC); messages (absent names)
+    are encrypted at rest with the AWS-managed SNS key; nobody is subscribed unless configured."""
+    topic = dev_program.one(TOPIC)
+    assert topic.inputs["name"] == "smart-classroom-dev-results"
+    assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"
+    assert "fifoTopic" not in topic.inputs  # a standard topic: e-mail cannot subscribe to FIFO
+    assert dev_program.of_type(SUBSCRIPTION) == []
+
+
+def test_each_notify_email_is_subscribed_by_email(
+    program_runner: Callable[..., Program], dev_values: dict[str, str]
+) -> None:
+    """`notifyEmails a@school.edu,b@school.edu`: one `email` subscription each, to the topic,
+    named after its address (reordering the list changes nothing)."""
+    program = program_runner({**dev_values, "notifyEmails": "a@school.edu, b.teacher@school.edu"})
+    topic = program.one(TOPIC)
+    subscriptions = program.of_type(SUBSCRIPTION)
+    assert sorted((s.name, s.inputs["endpoint"]) for s in subscriptions) == [
+        ("results-a@school.edu", "a@school.edu"), ("results-b.teacher@school.edu", "b.teacher@school.edu"),
+    ]
+    for subscription in subscriptions:
+        assert subscription.inputs["protocol"] == "email"
+        assert subscription.inputs["topic"] == topic.outputs["arn"]
+        assert subscription.parent == topic.parent  # both in the notifications component
+
+
 # --- image ------------------------------------------------------------------------------
 
 
@@ -308,9 +384,18 @@ def test_function_environment_is_the_handler_contract(
         "MAX_VIDEO_MINUTES": "240.0",
         "JOBS_TABLE": dev_program.one(TABLE, "jobs").outputs["name"],
         "SEGMENT_QUEUE": dev_program.one(QUEUE, "segments").outputs["name"],
+        "NOTIFY_TOPIC": dev_program.one(TOPIC).outputs["name"],
+        "EVIDENCE": "true",
     }
     assert variables["JOBS_TABLE"] == "smart-classroom-dev-jobs"
     assert variables["SEGMENT_QUEUE"] == "smart-classroom-dev-segments"
+    assert variables["NOTIFY_TOPIC"] == "smart-classroom-dev-results"
+
+
+def test_evidence_setting_reaches_the_function(program_runner: Callable[..., Program], dev_values: dict[str, str]) -> None:
+    """`pulumi config set evidence false` turns the face crops off in the deployed handler."""
+    function = program_runner({**dev_values, "evidence": "false"}).one(FUNCTION)
+    assert function.inputs["environment"]["variables"]["EVIDENCE"] == "false"
 
 
 def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_values: dict[str, str]) -> None:
@@ -323,6 +408,7 @@ def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_va
     queue_arn = arn_of(dev_program, QUEUE, "attendance-failed")
     segment_queue_arn = arn_of(dev_program, QUEUE, "segments")
     jobs_arn = arn_of(dev_program, TABLE, "jobs")
+    topic_arn = arn_of(dev_program, TOPIC, "results")
 
     grants = {
         (action, resource)
@@ -338,6 +424,7 @@ def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_va
         ("s3:GetObject", f"arn:aws:s3:::{roster.inputs['bucket']}/{roster.inputs['key']}"),
         ("dynamodb:BatchGetItem", table_arn),
         ("dynamodb:GetItem", table_arn),
+        ("dynamodb:Query", table_arn),
         ("logs:CreateLogStream", f"{log_group_arn}:*"),
         ("logs:PutLogEvents", f"{log_group_arn}:*"),
         ("sqs:SendMessage", queue_arn),
@@ -350,7 +437,26 @@ def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_va
             (f"dynamodb:{action}", jobs_arn)
             for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchWriteItem")
         ),
+        ("sns:Publish", topic_arn),
     }
+
+
+def test_course_lists_and_results_are_granted_exactly(dev_program: Program) -> None:
+    """A course's list is read with one Query on the students table itself (no index ARN, no
+    Scan), and the only topic the function may publish to is the stack's own."""
+    statements = {st["Sid"]: st for st in role_policy(dev_program)["Statement"]}
+    assert statements["ReadCourseLists"] == {
+        "Sid": "ReadCourseLists", "Effect": "Allow", "Action": ["dynamodb:Query"],
+        "Resource": [arn_of(dev_program, TABLE, "students")],
+    }
+    assert statements["NotifyResults"] == {
+        "Sid": "NotifyResults", "Effect": "Allow", "Action": ["sns:Publish"],
+        "Resource": [arn_of(dev_program, TOPIC, "results")],
+    }
+    everything = [(a, r) for st in statements.values() for a in st["Action"] for r in st["Resource"]]
+    assert not [r for _, r in everything if "/index/" in r]
+    assert not [a for a, _ in everything if a in ("dynamodb:Scan", "sns:*")]
+    assert [r for a, r in everything if a.startswith("sns:")] == [arn_of(dev_program, TOPIC, "results")]
 
 
 def test_role_has_no_wildcards_and_only_lambda_assumes_it(dev_program: Program) -> None:
@@ -522,9 +628,10 @@ def test_stack_outputs(dev_program: Program, dev_values: dict[str, str]) -> None
     assert set(exports) == {
         "inputBucket", "outputBucket", "rosterBucket", "rosterUri", "studentsTable",
         "functionName", "functionArn", "logGroup", "imageDigest", "deadLetterQueueUrl",
-        "segmentQueueUrl", "segmentDeadLetterQueueUrl", "jobsTable",
+        "segmentQueueUrl", "segmentDeadLetterQueueUrl", "jobsTable", "notifyTopicArn",
         "uploadExample", "resultsExample",
     }
+    assert exports["notifyTopicArn"] == dev_program.one(TOPIC).outputs["arn"]
     assert exports["segmentQueueUrl"] == dev_program.one(QUEUE, "segments").outputs["url"]
     assert exports["segmentDeadLetterQueueUrl"] == dev_program.one(QUEUE, "segments-failed").outputs["url"]
     assert exports["jobsTable"] == "smart-classroom-dev-jobs"
@@ -540,13 +647,14 @@ def test_results_example_reads_where_the_handler_writes(dev_program: Program) ->
 
 
 def test_every_cloud_resource_belongs_to_a_component(dev_program: Program) -> None:
-    """The graph reads like the diagram: eight components at the top, every resource under one."""
+    """The graph reads like the diagram: nine components at the top, every resource under one."""
     top = [r for r in dev_program.resources if r.parent.endswith("::pulumi:pulumi:Stack::smart-classroom-dev")]
     assert sorted(r.type for r in top) == sorted(
         [
             "smart-classroom:storage:Storage",
             "smart-classroom:table:StudentsTable",
             "smart-classroom:segments:JobsTable",
+            "smart-classroom:notifications:Notifications",
             "smart-classroom:image:HandlerImage",
             "smart-classroom:segments:SegmentQueue",
             "smart-classroom:function:VideoFunction",
@@ -567,7 +675,7 @@ def deployer_policy() -> dict[str, Any]:
 
 # The IAM service prefix of each provider module the program declares resources of.
 SERVICE_OF_MODULE = {"s3": "s3", "dynamodb": "dynamodb", "sqs": "sqs", "ecr": "ecr", "lambda": "lambda",
-                     "iam": "iam", "cloudwatch": "logs"}
+                     "iam": "iam", "cloudwatch": "logs", "sns": "sns"}
 
 
 def test_deployer_policy_covers_every_service_the_program_uses(dev_program: Program) -> None:
