@@ -23,6 +23,7 @@ import click
 
 from classroom.emulator import Emulator, running_emulator
 from classroom.cli_options import local_stack_data
+from classroom.inbox import Inbox
 from classroom.invocations import tally
 from classroom.invoker import HANDLER, Invoker
 from classroom.provision import Provisioned, deprovision, provision
@@ -67,6 +68,7 @@ class LocalStack:
     emulator: Emulator
     provisioned: Provisioned
     invoker: Invoker
+    inbox: Inbox
 
     @classmethod
     @contextmanager
@@ -81,7 +83,7 @@ class LocalStack:
     ) -> Iterator["LocalStack"]:
         """Start the emulator, provision it, start the workers; undo all of it on exit."""
         with running_emulator(port=port, region=config.region) as emulator:
-            clients = {name: emulator.client(name) for name in ("s3", "sqs", "dynamodb")}
+            clients = {name: emulator.client(name) for name in ("s3", "sqs", "dynamodb", "sns")}
             with _provisioned(config, clients) as provisioned:
                 invoker = Invoker(
                     clients["sqs"],
@@ -98,8 +100,14 @@ class LocalStack:
                     segment_queue_url=provisioned.segment_queue_url,
                     segment_queue_arn=provisioned.segment_queue_arn,
                 )
-                with invoker:
-                    yield cls(config=config, emulator=emulator, provisioned=provisioned, invoker=invoker)
+                inbox = Inbox(clients["sqs"], provisioned.messages_url)
+                inbox.start()
+                try:
+                    with invoker:
+                        yield cls(config=config, emulator=emulator, provisioned=provisioned, invoker=invoker,
+                                  inbox=inbox)
+                finally:
+                    inbox.stop()
 
     @property
     def endpoint_url(self) -> str:
@@ -131,6 +139,7 @@ class LocalStack:
             f"  students table  {config.students_table}  ({self.provisioned.students} students from {config.students_file})",
             f"  delivery        S3 notification -> SQS {self.provisioned.queue_url.rsplit('/', 1)[-1]}"
             f" -> {self.invoker.workers} worker process(es), timeout {config.timeout} s",
+            f"  messages        SNS {self.provisioned.topic_arn.rsplit(':', 1)[-1]} (one per result; shown here)",
             f"  long videos     over {config.recognition.segment_seconds:g} s: split into segments -> SQS "
             f"{self.provisioned.segment_queue_url.rsplit('/', 1)[-1]} -> the same workers -> one merged CSV",
             "",
@@ -144,11 +153,11 @@ class LocalStack:
 
 @contextmanager
 def _provisioned(config: StackConfig, clients: dict[str, Any]) -> Iterator[Provisioned]:
-    provisioned = provision(config, clients["s3"], clients["sqs"], clients["dynamodb"])
+    provisioned = provision(config, clients["s3"], clients["sqs"], clients["dynamodb"], clients["sns"])
     try:
         yield provisioned
     finally:
-        deprovision(config, clients["s3"], clients["sqs"], clients["dynamodb"])
+        deprovision(config, clients["s3"], clients["sqs"], clients["dynamodb"], clients["sns"])
 
 
 def configure_logging(verbose: bool = False) -> None:

@@ -1,8 +1,10 @@
 """Provision in the emulator what the Pulumi stack provisions, from the same StackConfig.
 
 Buckets, the students table seeded from `studentsFile`, the roster object from `rosterFile`,
-the jobs table and the segment queue (with its dead-letter queue) of split videos, and the
-input bucket's upload notification (one rule per configured suffix).
+the course items beside the students, the jobs table and the segment queue (with its
+dead-letter queue) of split videos, the results topic (with an SQS queue subscribed to it, so
+the local stack can show the teacher's messages), and the input bucket's upload notification
+(one rule per configured suffix).
 In AWS that notification targets the Lambda; here it targets an SQS queue the local invoker
 drains, so the handler receives the event S3 itself produced.
 """
@@ -18,7 +20,9 @@ from infra.contract import (
     STUDENTS_KEY,
     STUDENTS_KEY_TYPE,
     UPLOAD_EVENTS,
+    course_items,
     jobs_table_name,
+    notify_topic_name,
     public_access_block_boto3,
     segment_dead_letter_name,
     segment_queue_attributes,
@@ -42,6 +46,8 @@ class Provisioned:
     segment_queue_url: str
     segment_queue_arn: str
     segment_dead_letter_url: str
+    topic_arn: str
+    messages_url: str  # an SQS queue subscribed to the topic: the messages a teacher would get
 
 
 def queue_names(config: StackConfig) -> tuple[str, str]:
@@ -111,7 +117,22 @@ def _seed_students(dynamodb: Any, config: StackConfig) -> int:
     )
     for record in config.students:
         dynamodb.put_item(TableName=config.students_table, Item=student_item(record))
+    for item in course_items(config.students):
+        dynamodb.put_item(TableName=config.students_table, Item=item)
     return len(config.students)
+
+
+def messages_queue_name(config: StackConfig) -> str:
+    """The local stack's stand-in for the teacher's inbox: an SQS queue on the results topic."""
+    return f"{notify_topic_name(config)}-inbox"
+
+
+def _create_topic(sns: Any, sqs: Any, config: StackConfig) -> tuple[str, str]:
+    topic_arn = sns.create_topic(Name=notify_topic_name(config))["TopicArn"]
+    url = sqs.create_queue(QueueName=messages_queue_name(config))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "false"})
+    return topic_arn, url
 
 
 def _create_jobs_table(dynamodb: Any, config: StackConfig) -> None:
@@ -139,7 +160,7 @@ def _create_segment_queues(sqs: Any, config: StackConfig) -> tuple[str, str, str
     return url, arn, dead_letter_url
 
 
-def provision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any) -> Provisioned:
+def provision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any, sns: Any) -> Provisioned:
     """Create every resource the handler touches; the clients must point at the emulator."""
     for bucket in (config.input_bucket, config.output_bucket, config.roster_bucket):
         _create_bucket(s3, bucket, config.region)
@@ -148,23 +169,28 @@ def provision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any) -> Provisio
     _create_jobs_table(dynamodb, config)
     queue_url, queue_arn, dead_letter_url = _create_queues(sqs, config)
     segment_url, segment_arn, segment_dead_letter_url = _create_segment_queues(sqs, config)
+    topic_arn, messages_url = _create_topic(sns, sqs, config)
     s3.put_bucket_notification_configuration(
         Bucket=config.input_bucket,
         NotificationConfiguration=notification_configuration(queue_arn, config.video_suffixes),
     )
     return Provisioned(queue_url=queue_url, queue_arn=queue_arn, dead_letter_url=dead_letter_url, students=students,
                        segment_queue_url=segment_url, segment_queue_arn=segment_arn,
-                       segment_dead_letter_url=segment_dead_letter_url)
+                       segment_dead_letter_url=segment_dead_letter_url, topic_arn=topic_arn, messages_url=messages_url)
 
 
-def deprovision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any) -> None:
+def deprovision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any, sns: Any) -> None:
     """Delete what `provision` created. moto keeps its state per process, not per server, so a
     second local stack in the same process (the tests, the demo) must find the names free."""
     for bucket in (config.input_bucket, config.output_bucket, config.roster_bucket):
         _ignore_missing(_empty_and_delete_bucket, s3, bucket)
     _ignore_missing(lambda: dynamodb.delete_table(TableName=config.students_table))
     _ignore_missing(lambda: dynamodb.delete_table(TableName=jobs_table_name(config)))
-    for name in (*queue_names(config), segment_queue_name(config), segment_dead_letter_name(config)):
+    for topic in sns.list_topics().get("Topics", []):
+        if topic["TopicArn"].endswith(":" + notify_topic_name(config)):
+            _ignore_missing(lambda: sns.delete_topic(TopicArn=topic["TopicArn"]))
+    for name in (*queue_names(config), segment_queue_name(config), segment_dead_letter_name(config),
+                 messages_queue_name(config)):
         _ignore_missing(lambda: sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"]))
 
 

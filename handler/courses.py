@@ -16,7 +16,7 @@ from handler.students import STUDENTS_KEY
 
 COURSE_PREFIX = "course#"
 """The students table key of a course item; no student name may start with it."""
-COURSE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+COURSE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}\Z")
 """A course id as written in the students file (lower case) and as the first segment of a key
 (any case: `CSE546/lecture.mp4` belongs to `cse546`)."""
 
@@ -39,7 +39,7 @@ def course_of_key(video_key: str) -> str | None:
     segment that cannot be a course id."""
     first, slash, _rest = video_key.partition("/")
     candidate = first.strip().lower()
-    return candidate if slash and COURSE_ID.match(candidate) else None
+    return candidate if slash and COURSE_ID.match(candidate) else None  # match: anchored at the start
 
 
 def fetch_course(dynamodb: Any, table: str, course_id: str) -> Course | None:

@@ -9,6 +9,7 @@ from urllib.parse import unquote_plus
 
 CSV_SUFFIX = ".csv"
 ERROR_SUFFIX = ".error.json"
+PAGE_SUFFIX = ".html"
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,8 @@ def output_key(key: str) -> str:
 def error_key(key: str) -> str:
     """`some/prefix/name.ext` → `some/prefix/name.error.json`, beside where the CSV would go."""
     return _result_key(key, ERROR_SUFFIX)
+
+
+def page_key(key: str) -> str:
+    """`some/prefix/name.ext` → `some/prefix/name.html`: the evidence page beside the CSV."""
+    return _result_key(key, PAGE_SUFFIX)

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+from handler.evidence import face_crop, jpeg
 from handler.faces import FaceFinder, face_finder
 from handler.frames import DecodeStats, Frame, VideoSource, check_complete, probe, sample_frames
 from handler.identity import Vote
@@ -32,17 +33,17 @@ pass, ~35 ms at 1080p): a close-up is named without the expensive small-face sca
 PREFETCH_FRAMES = 3
 FINER_SCAN = (1.0, 0.88)
 """Full scans alternate between these shares of the smallest face size."""
-MIN_SAMPLES = 8
+MIN_SAMPLES = 4
 """However short the video's timeline (a 75-frame clip stamped at 1000 frames/s lasts 0.075 s),
 at least this many instants are examined, and the encoding schedule is run as much faster, so
 a student in it still gets the two encodings a name needs."""
 
 
 def sampling_rate(frames_per_second: float, duration: float | None) -> float:
-    """The rate a video of `duration` seconds is sampled at: the setting's, or faster for a
-    timeline too short to give MIN_SAMPLES instants at it."""
-    if duration and duration * frames_per_second < MIN_SAMPLES:
-        return MIN_SAMPLES / duration
+    """The rate a video is sampled at: the setting's, or faster when its timeline (`duration`:
+    the last frame's time) holds fewer than MIN_SAMPLES of the setting's instants."""
+    if duration and duration > 0 and math.floor(duration * frames_per_second + 1e-6) + 1 < MIN_SAMPLES:
+        return (MIN_SAMPLES - 1) / duration  # instants 0, d/3, 2d/3, d for MIN_SAMPLES = 4
     return frames_per_second
 
 
@@ -220,15 +221,21 @@ def _encode_due(
     result.faces_encoded += len(due)
     named = False
     for track, nearest in zip(due, roster.nearest_two(encodings)):
+        if settings.keeps_evidence and nearest.name is not None:
+            track.keep_crop(nearest.name, nearest.distance, lambda: face_crop(frame.rgb(), track.box))
         vote = Vote(nearest, frame.seconds)
         named = track.identity.add(vote, settings.match_tolerance) is not None or named
     return named
 
 
 def _named(tracks: list[Track]) -> list[NamedTrack]:
-    return [
-        NamedTrack(t.identity.name, tuple(t.seen_at), t.identity.distance)
-        for t in tracks
-        if t.identity.name is not None
-    ]
+    """The tracks that earned a name, each with the JPEG of its face closest to that person."""
+    named = []
+    for t in tracks:
+        if t.identity.name is None:
+            continue
+        kept = t.crops.get(t.identity.name)
+        named.append(NamedTrack(t.identity.name, tuple(t.seen_at), t.identity.distance,
+                                jpeg(kept[1]) if kept is not None else None))
+    return named
 

@@ -7,6 +7,7 @@ disjoint on the video's clock and sample the same instants reading the whole vid
 """
 from __future__ import annotations
 
+import base64
 import json
 import zlib
 from collections.abc import Sequence
@@ -35,11 +36,13 @@ class SpanResult:
     tracks: list[Any] = field(default_factory=list, repr=False)
 
     def to_bytes(self) -> bytes:
-        """Compressed JSON: a 2-minute segment of 30 students is a few KB."""
+        """Compressed JSON: a 2-minute segment of 30 students is a few KB, plus ~3 KB of face
+        crop per student (well within a DynamoDB item's 400 KB)."""
         document = {
             "span": [self.span.start, None if self.span.end == float("inf") else self.span.end],
             "sample_period": self.sample_period,
-            "named": [[t.name, list(t.seen_at), t.distance] for t in self.named],
+            "named": [[t.name, list(t.seen_at), t.distance, base64.b64encode(t.crop).decode("ascii") if t.crop else None]
+                      for t in self.named],
             "counts": self.counts,
             "last_seconds": self.last_seconds,
             "timings": self.timings,
@@ -53,7 +56,8 @@ class SpanResult:
         return cls(
             span=Span(start, float("inf") if end is None else end),
             sample_period=float(document["sample_period"]),
-            named=[NamedTrack(name, tuple(seen_at), distance) for name, seen_at, distance in document["named"]],
+            named=[NamedTrack(name, tuple(seen_at), distance, base64.b64decode(crop) if crop else None)
+                   for name, seen_at, distance, crop in document["named"]],
             counts={name: int(document["counts"].get(name, 0)) for name in COUNTS},
             last_seconds=float(document["last_seconds"]),
             timings={name: float(value) for name, value in document["timings"].items()},

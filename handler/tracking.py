@@ -149,6 +149,13 @@ class Track:
     seen_at: list[float] = field(default_factory=list)  # sample times it was on screen
     misses: int = 0
     ended: bool = False
+    crops: dict[str, tuple[float, np.ndarray]] = field(default_factory=dict, repr=False)
+    """Per person its encodings were nearest to: the closest distance and that moment's face."""
+
+    def keep_crop(self, name: str, distance: float, crop: Callable[[], np.ndarray]) -> None:
+        """Keep `crop()` as the evidence for `name` when this is the track's closest encoding to them."""
+        if name not in self.crops or distance < self.crops[name][0]:
+            self.crops[name] = (distance, crop())
 
 
 

@@ -37,7 +37,8 @@ STUB = textwrap.dedent('''
             "environment": {k: os.environ.get(k) for k in
                             ("OUTPUT_BUCKET", "STUDENTS_TABLE", "ROSTER_URI", "JOBS_TABLE", "SEGMENT_QUEUE",
                              "RECOGNITION_MODE", "FRAMES_PER_SECOND", "MATCH_TOLERANCE", "MIN_FACE_PERCENT",
-                             "FULL_SCAN_SECONDS", "SEGMENT_SECONDS", "MAX_VIDEO_MINUTES", "AWS_ENDPOINT_URL")},
+                             "FULL_SCAN_SECONDS", "SEGMENT_SECONDS", "MAX_VIDEO_MINUTES", "EVIDENCE", "NOTIFY_TOPIC",
+                             "AWS_ENDPOINT_URL")},
             "function_name": context.function_name, "request_id": context.aws_request_id,
             "memory": context.memory_limit_in_mb, "remaining_ms": context.get_remaining_time_in_millis(),
         }))

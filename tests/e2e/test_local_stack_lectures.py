@@ -17,6 +17,7 @@ from classroom.scene import lecture_hall, write_scene
 from classroom.scene_truth import students_records
 from handler.recognition import recognise_video
 from handler.result_files import attendance_csv
+from handler.sheet import attendance_sheet
 from infra.contract import jobs_table_name, segment_queue_attributes
 from tests.e2e.test_local_stack_classroom import wait_for_object
 from tests.handler.videos import lecture_video
@@ -107,7 +108,7 @@ def test_a_ten_minute_lecture_in_one_minute_segments_gives_the_csv_of_reading_it
 
     whole = recognise_video(ten_minute_lecture, Roster.load(scene_files["roster"]), config.recognition)
     records = {r["name"]: {"major": r["major"], "year": r["year"]} for r in json.loads(scene_files["students"].read_text())}
-    expected = attendance_csv(whole.present, records)
+    expected = attendance_csv(attendance_sheet("lecture.mp4", whole.present, records))
     visibility = segment_queue_attributes(config.timeout)["visibility_timeout"]
     body = wait_for_object(s3, config.output_bucket, "cse546/week 3/lecture.csv", timeout_s=240 + visibility)
     assert body.decode() == expected

@@ -21,6 +21,7 @@ import numpy as np
 
 from classroom.emulator import Emulator
 from classroom.event_source import RECEIVE_ATTRIBUTES, messages_done, sqs_event
+from classroom.inbox import Message, read_messages
 from classroom.lambda_context import LambdaContext
 from classroom.provision import provision
 from handler import app
@@ -46,6 +47,7 @@ class Pipeline:
     segment_queue_url: str
     segment_queue_arn: str
     segment_dead_letter_url: str
+    messages_url: str
     environment: dict[str, str]
 
     @property
@@ -110,6 +112,10 @@ class Pipeline:
                                                        ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
         return answers
 
+    def messages(self) -> list[Message]:
+        """The results topic's messages so far (each read once), as a teacher's inbox gets them."""
+        return read_messages(self.sqs, self.messages_url)
+
     def result(self, key: str) -> bytes:
         return self.s3.get_object(Bucket=self.output_bucket, Key=key)["Body"].read()
 
@@ -150,14 +156,15 @@ def make_pipeline(emulator: Emulator, students: list[dict[str, Any]], roster: Ro
         region=emulator.region,
         base_dir=tmp_path,
     )
-    s3, sqs, dynamodb = (emulator.client(name) for name in ("s3", "sqs", "dynamodb"))
-    provisioned = provision(config, s3, sqs, dynamodb)
+    s3, sqs, dynamodb, sns = (emulator.client(name) for name in ("s3", "sqs", "dynamodb", "sns"))
+    provisioned = provision(config, s3, sqs, dynamodb, sns)
     if roster is None:
         s3.delete_object(Bucket=config.roster_bucket, Key=config.roster_key)
     pipeline = Pipeline(config=config, s3=s3, sqs=sqs, dynamodb=dynamodb, queue_url=provisioned.queue_url,
                         segment_queue_url=provisioned.segment_queue_url,
                         segment_queue_arn=provisioned.segment_queue_arn,
                         segment_dead_letter_url=provisioned.segment_dead_letter_url,
+                        messages_url=provisioned.messages_url,
                         environment=lambda_environment(config))
     pipeline.events()  # drop the test event S3 sends when the notification is configured
     return pipeline

@@ -64,7 +64,7 @@ def test_key_with_spaces_and_accents_is_decoded(classroom: Pipeline, datasets: P
     classroom.upload(key, clip(datasets, "test_7.mp4"))
     [summary] = classroom.deliver()
     assert summary["records"][0]["key"] == key
-    assert classroom.output_keys() == ["Mathe Klasse/Übung é+1.csv"]
+    assert classroom.output_keys() == ["Mathe Klasse/Übung é+1.csv", "Mathe Klasse/Übung é+1.html"]
     rows = classroom.csv_rows("Mathe Klasse/Übung é+1.csv")
     assert [(r["name"], r["major"], r["year"]) for r in rows] == [("morgan_freeman", "math", "senior")]
 
@@ -72,7 +72,7 @@ def test_key_with_spaces_and_accents_is_decoded(classroom: Pipeline, datasets: P
 def test_key_with_several_dots_keeps_them(classroom: Pipeline, datasets: Path) -> None:
     classroom.upload("2024.05.01.class.v2.mp4", clip(datasets, "test_4.mp4"))
     classroom.deliver()
-    assert classroom.output_keys() == ["2024.05.01.class.v2.csv"]
+    assert classroom.output_keys() == ["2024.05.01.class.v2.csv", "2024.05.01.class.v2.html"]
     assert [r["name"] for r in classroom.csv_rows("2024.05.01.class.v2.csv")] == ["johnny_dep"]
 
 
@@ -138,7 +138,7 @@ def test_a_roster_broken_for_a_moment_never_fails_a_good_video(
         app.handler(event, lambda_context())  # a corrupt zip: retried, no report
     pipeline.put_roster(classroom_roster, tmp_path)  # fixed before Lambda's retry
     app.handler(event, lambda_context())
-    assert pipeline.output_keys() == ["test_7.csv"]
+    assert pipeline.output_keys() == ["test_7.csv", "test_7.html"]
     assert [r["name"] for r in pipeline.csv_rows("test_7.csv")] == ["morgan_freeman"]
 
 
@@ -153,7 +153,7 @@ def test_one_bad_record_does_not_stop_the_others(classroom: Pipeline, datasets: 
     summary = app.handler(merged, lambda_context())
 
     assert [r["status"] for r in summary["records"]] == ["ok", "error", "ok"]
-    assert classroom.output_keys() == ["a/also-good.csv", "a/bad.error.json", "a/good.csv"]
+    assert classroom.output_keys() == ["a/also-good.csv", "a/also-good.html", "a/bad.error.json", "a/good.csv", "a/good.html"]
     assert [r["name"] for r in classroom.csv_rows("a/good.csv")] == ["mr_bean"]
     assert [r["name"] for r in classroom.csv_rows("a/also-good.csv")] == ["president_obama"]
 
@@ -176,7 +176,7 @@ def test_aws_error_raises_for_retry_after_the_other_records(
         ("video failed, will be retried", "x/good.mp4"), ("video failed, will be retried", "x/other.mp4")]
     for line in lines:
         assert line["level"] == "ERROR" and line["errorType"] == "ResourceNotFoundException"
-        assert any("fetch_students" in frame for frame in line["stackTrace"])
+        assert any("in _sheet" in frame for frame in line["stackTrace"])  # looking the course and students up
 
 
 def test_temporary_files_are_removed(classroom: Pipeline, datasets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,7 +186,7 @@ def test_temporary_files_are_removed(classroom: Pipeline, datasets: Path, tmp_pa
     classroom.upload("ok.mp4", clip(datasets, "test_4.mp4"))
     classroom.upload("broken.mp4", b"\x00" * 1000)
     classroom.deliver()
-    assert classroom.output_keys() == ["broken.error.json", "ok.csv"]
+    assert classroom.output_keys() == ["broken.error.json", "ok.csv", "ok.html"]
     assert list(scratch.iterdir()) == []
 
 
@@ -217,7 +217,7 @@ def test_a_new_upload_of_the_same_key_replaces_the_other_kind_of_result(classroo
     assert classroom.output_keys() == ["week2/lesson.error.json"]
     classroom.upload("week2/lesson.mp4", clip(datasets, "test_7.mp4"))
     classroom.deliver()
-    assert classroom.output_keys() == ["week2/lesson.csv"]
+    assert classroom.output_keys() == ["week2/lesson.csv", "week2/lesson.html"]
     assert [r["name"] for r in classroom.csv_rows("week2/lesson.csv")] == ["morgan_freeman"]
     classroom.upload("week2/lesson.mp4", b"")
     classroom.deliver()
@@ -249,7 +249,7 @@ def test_a_camera_spelling_of_the_suffix_is_a_video_too(classroom: Pipeline, dat
     classroom.upload("camera/DSC_0001.MP4", clip(datasets, "test_7.mp4"))
     classroom.upload("camera/notes.txt", b"not a video")
     classroom.deliver()
-    assert classroom.output_keys() == ["camera/DSC_0001.csv"]
+    assert classroom.output_keys() == ["camera/DSC_0001.csv", "camera/DSC_0001.html"]
     assert [r["name"] for r in classroom.csv_rows("camera/DSC_0001.csv")] == ["morgan_freeman"]
 
 
@@ -259,7 +259,7 @@ def test_the_stream_is_believed_over_a_header_that_claims_more(classroom: Pipeli
     avi = claim_frames(clip_in_container(tmp_path / "lie.avi", datasets / "classroom/videos/test_7.mp4"), 750_000)
     classroom.upload("claims/long.avi", avi.read_bytes())
     classroom.deliver()
-    assert classroom.output_keys() == ["claims/long.csv"]
+    assert classroom.output_keys() == ["claims/long.csv", "claims/long.html"]
     [row] = classroom.csv_rows("claims/long.csv")
     assert row["name"] == "morgan_freeman" and float(row["last_seen_seconds"]) >= 4.0
 
@@ -267,7 +267,7 @@ def test_the_stream_is_believed_over_a_header_that_claims_more(classroom: Pipeli
 def test_a_clip_stamped_at_1000_frames_a_second_is_still_examined(classroom: Pipeline, datasets: Path,
                                                                     tmp_path: Path) -> None:
     """75 frames whose timestamps span 0.075 s: at 2 frames/s that would be one instant, too few
-    for a name; a short timeline is sampled at least 8 times and its student named."""
+    for a name; a short timeline is sampled at least 4 times and its student named."""
     from classroom.scene import encode_h264
 
     with av.open(str(datasets / "classroom/videos/test_8.mp4")) as container:
@@ -276,7 +276,7 @@ def test_a_clip_stamped_at_1000_frames_a_second_is_still_examined(classroom: Pip
     classroom.upload("fast/obama.mp4", video.read_bytes())
     [summary] = classroom.deliver()
     [record] = summary["records"]
-    assert record["frames_sampled"] >= 8 and record["video_seconds"] == pytest.approx(0.074, abs=0.002)
+    assert record["frames_sampled"] >= 4 and record["video_seconds"] == pytest.approx(0.074, abs=0.002)
     [row] = classroom.csv_rows("fast/obama.csv")
     assert row["name"] == "president_obama" and float(row["seconds_present"]) <= 0.1
 

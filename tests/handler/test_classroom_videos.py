@@ -23,7 +23,7 @@ def test_every_classroom_video_gives_the_expected_student(
 
     statuses = [record["status"] for summary in summaries for record in summary["records"]]
     assert statuses == ["ok"] * len(expected)
-    assert classroom.output_keys() == sorted(f"lectures/{Path(v).stem}.csv" for v in expected)
+    assert classroom.output_keys() == sorted(f"lectures/{Path(v).stem}{suffix}" for v in expected for suffix in (".csv", ".html"))
     for video, rows in expected.items():
         key = f"lectures/{Path(video).stem}.csv"
         text = classroom.result(key).decode("utf-8")

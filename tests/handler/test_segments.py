@@ -12,6 +12,7 @@ from handler import app
 from handler.jobs import MERGED, Job, Jobs
 from handler.recognition import recognise_video
 from handler.result_files import attendance_csv
+from handler.sheet import attendance_sheet
 from handler.roster import Roster
 from handler.segment_contract import SEGMENT_ATTEMPTS
 from handler.settings import load_settings
@@ -43,7 +44,7 @@ def whole_csv(lecture: Path, roster: Roster, students: list[dict[str, Any]]) -> 
 
     settings = load_settings(os.environ).recognition
     recognition = recognise_video(lecture, roster, settings)
-    return attendance_csv(recognition.present, records_of(students))
+    return attendance_csv(attendance_sheet("lecture.mp4", recognition.present, records_of(students)))
 
 
 def segment_items(pipeline: Pipeline) -> list[dict[str, Any]]:
@@ -62,7 +63,7 @@ def test_a_long_video_is_split_and_merged_into_the_csv_reading_it_whole_gives(
     assert split.output_keys() == []  # nothing until every segment is in
     answers = split.deliver_segments()
     assert [a["batchItemFailures"] for a in answers] == [[]] * 5
-    assert split.output_keys() == ["week3/lecture.csv"]
+    assert split.output_keys() == ["week3/lecture.csv", "week3/lecture.html"]
     text = split.result("week3/lecture.csv").decode()
     assert text == whole_csv(lecture, classroom_roster, classroom_students)
     rows = split.csv_rows("week3/lecture.csv")
@@ -102,7 +103,7 @@ def test_a_duplicated_or_failed_segment_changes_nothing(
 
     answers = split.deliver_segments(flaky)
     assert failed_once == [2] and len(answers) == 11
-    assert split.output_keys() == ["lecture.csv"]
+    assert split.output_keys() == ["lecture.csv", "lecture.html"]
     assert split.result("lecture.csv").decode() == whole_csv(lecture, classroom_roster, classroom_students)
     skipped = [r for a in answers if isinstance(a, dict) for r in a["records"] if r["status"] == "skipped"]
     assert len(skipped) >= 4 and {r["job_status"] for r in skipped} == {MERGED}  # the late copies did nothing
@@ -143,7 +144,7 @@ def test_a_roster_missing_for_a_moment_delays_a_segment_and_a_roster_missing_for
     assert [a["batchItemFailures"] != [] for a in first] == [True]
     split.put_roster(classroom_roster, tmp_path)
     split.deliver_segments()
-    assert split.output_keys() == ["lecture.csv"]
+    assert split.output_keys() == ["lecture.csv", "lecture.html"]
 
     split.upload("gone.mp4", lecture.read_bytes())
     [app.handler(event, lambda_context()) for event in split.events()]
@@ -163,7 +164,7 @@ def test_a_video_replaced_while_its_segments_run_gives_only_the_new_videos_resul
     replacement = (datasets / "classroom" / "videos" / "test_7.mp4").read_bytes()
     split.upload("lecture.mp4", replacement)  # a short one: processed directly
     split.deliver()
-    assert split.output_keys() == ["lecture.csv"]
+    assert split.output_keys() == ["lecture.csv", "lecture.html"]
     assert [r["name"] for r in split.csv_rows("lecture.csv")] == ["morgan_freeman"]
     metadata = split.s3.head_object(Bucket=split.output_bucket, Key="lecture.csv")["Metadata"]
     assert metadata["video-size"] == str(len(replacement))
@@ -195,4 +196,4 @@ def test_a_duplicated_upload_event_sends_the_segments_once(split: Pipeline, lect
     assert first["job"] == again["job"]
     answers = split.deliver_segments()
     assert len(answers) == 5
-    assert split.output_keys() == ["twice.csv"]
+    assert split.output_keys() == ["twice.csv", "twice.html"]

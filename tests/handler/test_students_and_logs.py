@@ -38,7 +38,7 @@ def test_one_json_log_line_per_video(classroom: Pipeline, datasets: Path, capsys
     assert ok["frames_sampled"] == 4 and ok["frames_sampled"] <= ok["frames_decoded"] <= 60
     assert ok["video_seconds"] == pytest.approx(2.0, abs=0.05)
     assert (ok["faces_seen"], ok["faces_unrecognised"], ok["full_scans"]) == (1, 0, 1)
-    assert set(ok["timings"]) == {"roster", "open", "recognise", "lookup", "upload"}
+    assert set(ok["timings"]) == {"roster", "open", "recognise", "course", "lookup", "upload"}
     assert set(ok["recognition_timings"]) == {"decode_wait", "detect", "encode", "total"}
     assert all(seconds >= 0 for seconds in [*ok["timings"].values(), *ok["recognition_timings"].values()])
     assert rejected["error"].startswith("the file cannot be read as a video")

@@ -83,3 +83,18 @@ def lecture_video(path: Path, datasets: Path, parts: list[tuple[str, float]], fp
                 yield clip[i % len(clip)]
 
     return encode_h264(path, frames(), fps, gop_seconds=gop_seconds)
+
+
+def seated_class(path: Path, datasets: Path, people: list[str], seconds: float = 6.0, fps: int = 5,
+                 face_px: int = 80) -> Path:
+    """1080p: `people` (keys of classroom.people.STUDENTS) in two front rows, faces about
+    `face_px` tall, all there from the start; who is present is known from the list."""
+    from classroom.scene import Scene, Seat, write_video
+
+    per_row = (len(people) + 1) // 2
+    seats = tuple(
+        Seat(person, round(0.1 + (i % per_row) * 0.8 / max(1, per_row - 1), 3), (0.45, 0.75)[i // per_row],
+             face_px + 2 * (i % 3))
+        for i, person in enumerate(people)
+    )
+    return write_video(path, Scene(seats, seconds=seconds, fps=fps, gop_seconds=2.0), datasets)
