@@ -76,7 +76,7 @@ def _check_courses(courses: Any, where: str) -> None:
         raise ConfigError(KEY, f"{where}: courses must be a list of course ids, e.g. [\"cse546\"]")
     seen: set[str] = set()
     for course in courses:
-        # fullmatch: COURSE_ID's `$` would also accept a trailing newline.
+        # fullmatch: the whole id, however COURSE_ID is anchored.
         if not isinstance(course, str) or not COURSE_ID.fullmatch(course):
             raise ConfigError(
                 KEY,
