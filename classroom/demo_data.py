@@ -156,6 +156,11 @@ def expected_results(people: tuple[Person, ...] = PEOPLE, scenes: tuple[Scene, .
 
 
 LECTURE_HALL = "lecture_hall.mp4"
+COURSE = "cse546"
+"""The demo's course: Grace Hopper and Kit Harington are on its list; the lecture hall, uploaded
+under `cse546/...`, shows Grace Hopper present, Kit Harington absent and Eileen Collins, who is
+not on the list, as a visitor."""
+COURSE_ABSENTEE = "kit_harington"  # enrolled from the shared data sets' photos of him
 
 
 def lecture_hall_scene():  # -> classroom.scene.Scene (imported late: it imports this module's PEOPLE)
@@ -191,8 +196,12 @@ def build_demo_data(out: Path) -> dict[str, Path]:
         portrait = person.portrait_rgb()
         cv2.imwrite(str(folder / "portrait.jpg"), cv2.cvtColor(portrait, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
         portraits[person.name] = _framed(portrait, PORTRAIT_HEIGHT, person.caption)
-    build_roster(enroll).save(out / "roster.npz")
     students = [{"id": i, "name": p.name, "major": p.major, "year": p.year} for i, p in enumerate(PEOPLE, start=1)]
+    students[0]["courses"] = [COURSE]  # grace_hopper
+    absentee = _course_absentee(enroll)
+    if absentee:
+        students.append({"id": len(students) + 1, **absentee, "courses": [COURSE]})
+    build_roster(enroll).save(out / "roster.npz")
     (out / "students.json").write_text(json.dumps(students, indent=2) + "\n", encoding="utf-8")
     videos.mkdir(parents=True, exist_ok=True)
     for scene in SCENES:
@@ -209,6 +218,26 @@ def build_demo_data(out: Path) -> dict[str, Path]:
         "videos": videos,
         "expected": out / "expected.csv",
     }
+
+
+def _course_absentee(enroll: Path) -> dict[str, str] | None:
+    """Enrol the course's absent student from the shared data sets' photos (copied into the
+    build folder, never into the repository); his record, or None without the data sets."""
+    import shutil
+
+    from classroom.datasets import DatasetsMissing, datasets_dir
+    from classroom.people import STUDENTS
+
+    try:
+        photos = datasets_dir() / "faces" / "enroll" / COURSE_ABSENTEE
+    except DatasetsMissing:
+        return None
+    folder = enroll / COURSE_ABSENTEE
+    folder.mkdir(parents=True, exist_ok=True)
+    for photo in sorted(photos.iterdir()):
+        shutil.copyfile(photo, folder / photo.name)
+    major, year = STUDENTS[COURSE_ABSENTEE].record
+    return {"name": COURSE_ABSENTEE, "major": str(major), "year": str(year)}
 
 
 def _lecture_hall(path: Path) -> list[Row]:
