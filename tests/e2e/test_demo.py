@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from classroom.results import load_expected
-from handler.result_files import CSV_HEADER
 from handler.roster import Roster
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,16 +22,27 @@ def test_demo_builds_its_data_and_every_result_is_correct(cli_environment: dict[
     counts = {k: summary[k] for k in ("sent", "received", "correct", "wrong", "missing", "errors")}
     assert counts == {"sent": 5, "received": 5, "correct": 5, "wrong": 0, "missing": 0, "errors": 0}
     assert "verdict           OK" in result.stdout
-    # the whole class's attendance is shown: both students, Collins seen from 6 s (she comes in late)
-    shown = result.stdout.split("demo/lecture_hall.csv:\n", 1)[1].splitlines()
-    assert shown[0] == ",".join(CSV_HEADER)
-    assert [line.split(",")[0] for line in shown[1:3]] == ["grace_hopper", "eileen_collins"]
-    assert 6.0 <= float(shown[2].split(",")[3]) <= 7.0
+    # The whole class again as a video of cse546: its sheet, with Collins (seen from 6 s: she
+    # comes in late) a visitor and Harington absent, and where its evidence page was saved.
+    shown = result.stdout.split("attendance of cse546 from cse546/2026-12-04/lecture_hall.mp4:\n", 1)[1].splitlines()
+    assert shown[0].split() == ["name", "attended", "enrolled", "first", "seen", "(s)", "last", "seen", "(s)",
+                                "present", "(s)"]
+    sheet = [line.split() for line in shown[1:4]]
+    assert [row[:3] for row in sheet] == [["grace_hopper", "yes", "yes"], ["eileen_collins", "yes", "no"],
+                                          ["kit_harington", "no", "yes"]]
+    assert 6.0 <= float(sheet[1][3]) <= 7.0
+    page = data / "pages" / "cse546--2026-12-04--lecture_hall.html"
+    assert f"evidence page: {page.resolve()}" in result.stdout
+    html = page.read_text()
+    assert html.count("data:image/jpeg;base64,") == 2 and "kit_harington" in html
+    assert "message to the teacher: Attendance ready (cse546: 1 of 2 present)" in result.stdout
 
-    # The data set: two enrolled people, their records, and the scenes' expectations.
-    assert Roster.load(data / "roster.npz").people == ["eileen_collins", "grace_hopper"]
-    students = json.loads((data / "students.json").read_text())
-    assert sorted(s["name"] for s in students) == ["eileen_collins", "grace_hopper"]
+    # The data set: three enrolled people (the third from the shared photos), their records and
+    # courses, and the scenes' expectations.
+    assert Roster.load(data / "roster.npz").people == ["eileen_collins", "grace_hopper", "kit_harington"]
+    students = {s["name"]: s for s in json.loads((data / "students.json").read_text())}
+    assert sorted(students) == ["eileen_collins", "grace_hopper", "kit_harington"]
+    assert [students[n].get("courses") for n in sorted(students)] == [None, ["cse546"], ["cse546"]]
     expected = load_expected(data / "expected.csv")
     assert [name for name, _, _ in expected["hopper_then_collins.mp4"]] == ["grace_hopper", "eileen_collins"]
     assert expected["empty_room.mp4"] == []
