@@ -146,3 +146,34 @@ def test_with_evidence_off_no_page_and_no_crop_is_kept(course: Pipeline, class_v
     course.deliver()
     assert course.output_keys() == ["cse546/private.csv"]
     assert course.messages()[0].body["page"] is None
+
+
+def test_a_course_lecture_in_segments_gives_the_csv_and_the_cards_of_reading_it_whole(
+    course: Pipeline, scene_roster: Roster, datasets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from handler.courses import Course
+    from handler.evidence_page import render_page
+    from handler.recognition import recognise_video
+    from handler.result_files import attendance_csv
+    from handler.settings import load_settings
+    from handler.sheet import attendance_sheet
+
+    monkeypatch.setenv("SEGMENT_SECONDS", "10")
+    video = seated_class(tmp_path / "long.mp4", datasets, IN_CLASS + [VISITOR], seconds=25.0)
+    key = "cse546/long/lecture.mp4"
+    course.upload(key, video.read_bytes())
+    [summary] = course.deliver()
+    assert (summary["records"][0]["status"], summary["records"][0]["segments"]) == ("split", 3)
+    # The same video read whole in this process, and its sheet made as the handler makes it.
+    whole = recognise_video(video, scene_roster, load_settings(os.environ).recognition)
+    students = course_students()
+    records = {r["name"]: {"major": str(r["major"]), "year": str(r["year"])} for r in students}
+    listed = Course("cse546", tuple(sorted(r["name"] for r in students if "cse546" in r.get("courses", ()))))
+    sheet = attendance_sheet(key, whole.present, records, listed, scene_roster.names, whole.seconds,
+                             whole.faces_unrecognised)
+    assert course.result("cse546/long/lecture.csv").decode() == attendance_csv(sheet)
+    page = course.result("cse546/long/lecture.html").decode()
+    assert page == render_page(sheet, course.input_bucket)  # the same cards: crops, times, bars
+    assert page.count("data:image/jpeg;base64,") == 8
