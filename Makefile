@@ -36,7 +36,7 @@ $(STAMP): requirements.txt requirements-dev.txt handler/requirements.txt handler
 
 setup: $(STAMP)  ## Create ./venv with everything the project needs (also the Pulumi program's venv)
 
-system:  ## Install the system packages: cmake, g++, OpenBLAS (to build dlib), ffmpeg (benchmark)
+system:  ## Install the system packages: cmake, g++, OpenBLAS (to build dlib), ffmpeg (benchmark), chromium + chromium-driver (page test)
 	sh setup-system.sh
 
 demo: setup  ## Build the demo data, start the local stack, run the workload, print the results
