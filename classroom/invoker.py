@@ -180,6 +180,15 @@ class Invoker:
         return sum(int(value) for value in attributes.values())
 
     def _poll(self) -> None:
+        """Upload events: as S3 → Lambda delivers them (the invoker retries failures itself)."""
+        self._poll_queue(self.queue_url, 10, ["ApproximateReceiveCount"], self._accept)
+
+    def _poll_segments(self) -> None:
+        """The event source mapping: one segment message per invocation."""
+        assert self.segment_queue_url is not None
+        self._poll_queue(self.segment_queue_url, 1, RECEIVE_ATTRIBUTES, self._accept_segment)
+
+    def _poll_queue(self, url: str, batch: int, attributes: list[str], accept: Callable[[dict], None]) -> None:
         """Receive messages only when a worker is free, so none waits past its visibility timeout."""
         while not self._stop.is_set():
             with self._lock:
@@ -188,46 +197,24 @@ class Invoker:
                 self._stop.wait(0.2)
                 continue
             try:
-                response = self.sqs.receive_message(
-                    QueueUrl=self.queue_url,
-                    MaxNumberOfMessages=min(10, free),
-                    WaitTimeSeconds=1,
-                    AttributeNames=["ApproximateReceiveCount"],
-                )
-            except Exception as exc:  # the emulator going away on shutdown, mostly
-                if not self._stop.is_set():
-                    log.warning("receive failed: %s", exc)
-                    self._stop.wait(1)
-                continue
-            for message in response.get("Messages", []):
-                self._accept(message)
-
-    def _poll_segments(self) -> None:
-        """The event source mapping: one segment message per invocation, while a worker is free."""
-        assert self.segment_queue_url is not None
-        while not self._stop.is_set():
-            with self._lock:
-                free = self.workers - self._in_flight
-            if free <= 0:
-                self._stop.wait(0.2)
-                continue
-            try:
-                messages = self.sqs.receive_message(QueueUrl=self.segment_queue_url, MaxNumberOfMessages=1,
-                                                    WaitTimeSeconds=1, AttributeNames=RECEIVE_ATTRIBUTES
-                                                    ).get("Messages", [])
+                messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(batch, free),
+                                                    WaitTimeSeconds=1, AttributeNames=attributes).get("Messages", [])
             except Exception as exc:  # the emulator going away on shutdown, mostly
                 if not self._stop.is_set():
                     log.warning("receive failed: %s", exc)
                     self._stop.wait(1)
                 continue
             for message in messages:
-                event = sqs_event([message], self.segment_queue_arn, self.region)
-                job = Job(message_id=message["MessageId"], receipt_handle=message["ReceiptHandle"], event=event,
-                          segment=message)
-                log.info("invoke   %s", display_keys(event))
-                with self._lock:
-                    self._in_flight += 1
-                self._jobs.put(job)
+                accept(message)
+
+    def _accept_segment(self, message: dict) -> None:
+        event = sqs_event([message], self.segment_queue_arn, self.region)
+        job = Job(message_id=message["MessageId"], receipt_handle=message["ReceiptHandle"], event=event,
+                  segment=message)
+        log.info("invoke   %s", display_keys(event))
+        with self._lock:
+            self._in_flight += 1
+        self._jobs.put(job)
 
     def _accept(self, message: dict) -> None:
         try:

@@ -65,6 +65,15 @@ class Jobs:
     def __init__(self, dynamodb: Any, table: str) -> None:
         self.dynamodb, self.table = dynamodb, table
 
+    def _update_if(self, **arguments: Any) -> dict[str, Any] | None:
+        """An UpdateItem with a condition: its response, or None when the condition failed."""
+        try:
+            return self.dynamodb.update_item(TableName=self.table, **arguments)
+        except ClientError as error:
+            if _conditional_failed(error):
+                return None
+            raise
+
     # -- keys
     @staticmethod
     def _key(partition: str, sort: str) -> dict[str, dict[str, str]]:
@@ -84,19 +93,13 @@ class Jobs:
     def register_upload(self, video: S3Location, sequencer: str) -> bool:
         """Record this upload as the key's newest; False when a newer one is already recorded
         (this one's result would be stale: it is not produced at all)."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table, Key=self._video_key(video, "latest"),
-                UpdateExpression="SET sequencer = :mine, #x = :x",
-                ConditionExpression="attribute_not_exists(sequencer) OR sequencer <= :mine",
-                ExpressionAttributeNames={"#x": JOBS_EXPIRY_ATTRIBUTE},
-                ExpressionAttributeValues={":mine": {"S": sequencer}, ":x": self._expiry()},
-            )
-            return True
-        except ClientError as error:
-            if _conditional_failed(error):
-                return False
-            raise
+        return self._update_if(
+            Key=self._video_key(video, "latest"),
+            UpdateExpression="SET sequencer = :mine, #x = :x",
+            ConditionExpression="attribute_not_exists(sequencer) OR sequencer <= :mine",
+            ExpressionAttributeNames={"#x": JOBS_EXPIRY_ATTRIBUTE},
+            ExpressionAttributeValues={":mine": {"S": sequencer}, ":x": self._expiry()},
+        ) is not None
 
     def is_newest(self, video: S3Location, sequencer: str) -> bool:
         """Whether no newer upload of the key has been recorded since (checked before publishing)."""
@@ -152,19 +155,16 @@ class Jobs:
             Item={**self._key(f"job#{job_id}", f"segment#{index:05d}"), "span_result": {"B": partial},
                   JOBS_EXPIRY_ATTRIBUTE: self._expiry()},
         )
-        try:
-            response = self.dynamodb.update_item(
-                TableName=self.table, Key=self._job_key(job_id),
-                UpdateExpression="ADD done :index",
-                ConditionExpression="#s = :running",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":index": {"NS": [str(index)]}, ":running": {"S": RUNNING}},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if _conditional_failed(error):
-                return None
-            raise
+        response = self._update_if(
+            Key=self._job_key(job_id),
+            UpdateExpression="ADD done :index",
+            ConditionExpression="#s = :running",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":index": {"NS": [str(index)]}, ":running": {"S": RUNNING}},
+            ReturnValues="ALL_NEW",
+        )
+        if response is None:
+            return None
         item = response["Attributes"]
         return len(item.get("done", {}).get("NS", [])) >= int(item["segments"]["N"])
 
@@ -185,20 +185,14 @@ class Jobs:
         """The one right to merge: the first claimer wins; the same claimer (its message retried
         after a crash) or anyone after MERGE_LEASE_SECONDS may take it again."""
         now = int(time.time())
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table, Key=self._job_key(job_id),
-                UpdateExpression="SET #s = :merging, merger = :me, claimed = :now",
-                ConditionExpression="#s = :running OR (#s = :merging AND (merger = :me OR claimed < :stale))",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":merging": {"S": MERGING}, ":running": {"S": RUNNING}, ":me": {"S": claimer},
-                                           ":now": {"N": str(now)}, ":stale": {"N": str(now - MERGE_LEASE_SECONDS)}},
-            )
-            return True
-        except ClientError as error:
-            if _conditional_failed(error):
-                return False
-            raise
+        return self._update_if(
+            Key=self._job_key(job_id),
+            UpdateExpression="SET #s = :merging, merger = :me, claimed = :now",
+            ConditionExpression="#s = :running OR (#s = :merging AND (merger = :me OR claimed < :stale))",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":merging": {"S": MERGING}, ":running": {"S": RUNNING}, ":me": {"S": claimer},
+                                       ":now": {"N": str(now)}, ":stale": {"N": str(now - MERGE_LEASE_SECONDS)}},
+        ) is not None
 
     def partials(self, job_id: str) -> list[bytes]:
         """Every stored partial result of the job."""
@@ -206,19 +200,13 @@ class Jobs:
 
     def fail(self, job_id: str) -> bool:
         """Mark the job failed; True for the one caller that did (it writes the error report)."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table, Key=self._job_key(job_id),
-                UpdateExpression="SET #s = :failed",
-                ConditionExpression="#s = :running",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":failed": {"S": FAILED}, ":running": {"S": RUNNING}},
-            )
-            return True
-        except ClientError as error:
-            if _conditional_failed(error):
-                return False
-            raise
+        return self._update_if(
+            Key=self._job_key(job_id),
+            UpdateExpression="SET #s = :failed",
+            ConditionExpression="#s = :running",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":failed": {"S": FAILED}, ":running": {"S": RUNNING}},
+        ) is not None
 
     def finish(self, job_id: str, status: str) -> None:
         """Set the job's final status and remove its partial results."""
