@@ -16,7 +16,11 @@ from typing import Any
 from handler.events import S3Location
 
 READ_AHEAD_BYTES = 8 << 20
-"""Bytes fetched per GET beyond what the decoder asked for: one request per 8 MB of video."""
+"""Most bytes fetched per GET: reading on from where the last GET ended, the read-ahead doubles
+up to this (one request per 8 MB of video)."""
+FIRST_READ_BYTES = 256 << 10
+"""Bytes fetched by a GET that jumps (the header, the index at the end, a segment's start): the
+decoder reads a few KB there before it jumps again or reads on."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class S3VideoFile(io.RawIOBase):
         self._position = 0
         self._buffer = b""
         self._buffer_start = 0
+        self._ahead = FIRST_READ_BYTES
 
     @classmethod
     def open(cls, s3: Any, location: S3Location, etag: str | None = None) -> S3VideoFile:
@@ -77,19 +82,25 @@ class S3VideoFile(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         """At most `size` bytes from the current position (never more: PyAV copies the answer
-        into a buffer of exactly that size without checking)."""
+        into a buffer of exactly that size without checking). A read running past the buffer
+        takes what the buffer holds and fetches on from its end, so reading on stays one
+        growing run of GETs."""
         if size is None or size < 0:
             size = self.size - self._position
         size = min(size, self.size - self._position)
-        if size <= 0:
-            return b""
-        offset = self._position - self._buffer_start
-        if not 0 <= offset < len(self._buffer) or offset + size > len(self._buffer):
-            self._fetch(self._position, size)
-            offset = 0
-        data = self._buffer[offset:offset + size]
-        self._position += len(data)
-        return data
+        out = bytearray()
+        while size > 0:
+            offset = self._position - self._buffer_start
+            if not 0 <= offset < len(self._buffer):
+                self._fetch(self._position, size)
+                offset = 0
+            chunk = self._buffer[offset:offset + size]
+            if not chunk:
+                break
+            out += chunk
+            self._position += len(chunk)
+            size -= len(chunk)
+        return bytes(out)
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
@@ -97,7 +108,9 @@ class S3VideoFile(io.RawIOBase):
         return len(data)
 
     def _fetch(self, start: int, size: int) -> None:
-        end = min(self.size, start + max(size, READ_AHEAD_BYTES)) - 1
+        reading_on = start == self._buffer_start + len(self._buffer) and self._buffer
+        self._ahead = min(READ_AHEAD_BYTES, self._ahead * 2) if reading_on else FIRST_READ_BYTES
+        end = min(self.size, start + max(size, self._ahead)) - 1
         response = self.s3.get_object(Bucket=self.location.bucket, Key=self.location.key,
                                       Range=f"bytes={start}-{end}", IfMatch=_quoted(self.facts.etag))
         with response["Body"] as body:
