@@ -20,6 +20,8 @@ from botocore.exceptions import ClientError
 from handler.events import S3Location
 from handler.segment_contract import JOBS_EXPIRY_ATTRIBUTE, JOBS_PARTITION_KEY, JOBS_SORT_KEY
 
+PIECE_BYTES = 300 << 10
+"""A partial result is stored in items of at most this many bytes (DynamoDB's limit is 400 KB an item)."""
 KEEP_SECONDS = 3 * 24 * 3600
 """A job's items outlive any retry (SQS keeps a message 4 days at most; a job finishes in minutes)."""
 SEND_LEASE_SECONDS = 60
@@ -149,12 +151,17 @@ class Jobs:
 
     def save_segment(self, job_id: str, index: int, partial: bytes) -> bool | None:
         """Store a segment's partial result and count it done: True when it was the last one
-        missing, False when others are, None when the job no longer runs (merged or failed)."""
-        self.dynamodb.put_item(
-            TableName=self.table,
-            Item={**self._key(f"job#{job_id}", f"segment#{index:05d}"), "span_result": {"B": partial},
-                  JOBS_EXPIRY_ATTRIBUTE: self._expiry()},
-        )
+        missing, False when others are, None when the job no longer runs (merged or failed).
+
+        A partial result larger than one item may hold (a class of 100 brings ~350 KB of face
+        crops) is stored in pieces, `segment#00012#00`, `#01`, ..., joined again by `partials`."""
+        pieces = [partial[start:start + PIECE_BYTES] for start in range(0, len(partial), PIECE_BYTES)] or [b""]
+        for number, piece in enumerate(pieces):
+            self.dynamodb.put_item(
+                TableName=self.table,
+                Item={**self._key(f"job#{job_id}", f"segment#{index:05d}#{number:02d}"), "span_result": {"B": piece},
+                      "pieces": {"N": str(len(pieces))}, JOBS_EXPIRY_ATTRIBUTE: self._expiry()},
+            )
         response = self._update_if(
             Key=self._job_key(job_id),
             UpdateExpression="ADD done :index",
@@ -195,8 +202,12 @@ class Jobs:
         ) is not None
 
     def partials(self, job_id: str) -> list[bytes]:
-        """Every stored partial result of the job."""
-        return [item["span_result"]["B"] for item in self._segment_items(job_id, "span_result")]
+        """Every stored partial result of the job, its pieces joined in order."""
+        joined: dict[str, list[bytes]] = {}
+        for item in self._segment_items(job_id, f"{JOBS_SORT_KEY}, span_result"):
+            segment = item[JOBS_SORT_KEY]["S"].rsplit("#", 1)[0]
+            joined.setdefault(segment, []).append(item["span_result"]["B"])  # a Query returns them sorted by key
+        return [b"".join(pieces) for _segment, pieces in sorted(joined.items())]
 
     def fail(self, job_id: str) -> bool:
         """Mark the job failed; True for the one caller that did (it writes the error report)."""

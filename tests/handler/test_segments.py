@@ -197,3 +197,19 @@ def test_a_duplicated_upload_event_sends_the_segments_once(split: Pipeline, lect
     answers = split.deliver_segments()
     assert len(answers) == 5
     assert split.output_keys() == ["twice.csv", "twice.html"]
+
+
+def test_a_partial_result_larger_than_one_item_is_stored_in_pieces(split: Pipeline) -> None:
+    """A class of 100 brings ~350 KB of face crops to a segment's partial result; an item holds 400 KB."""
+    from handler.events import S3Location
+
+    jobs = Jobs(split.dynamodb, split.environment["JOBS_TABLE"])
+    job = Job(S3Location(split.input_bucket, "big-class.mp4"), "etag", 1, None, "0" * 32, 2)
+    assert jobs.start(job)
+    large = bytes(range(256)) * 3000  # 768,000 bytes: three pieces
+    assert jobs.save_segment(job.id, 1, large) is False
+    assert jobs.save_segment(job.id, 0, b"small") is True
+    assert jobs.partials(job.id) == [b"small", large]
+    assert len(segment_items(split)) == 4
+    jobs.finish(job.id, MERGED)
+    assert segment_items(split) == []
