@@ -10,7 +10,7 @@ of mixing two videos.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from handler.events import S3Location

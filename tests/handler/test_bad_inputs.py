@@ -16,7 +16,7 @@ from handler.roster import Roster
 from handler.settings import SettingsError
 from tests.handler.pipeline import Pipeline, PipelineFactory, lambda_context
 from tests.handler.videos import claim_frames, clip_in_container, faceless_video, lecture_video, still_video
-from handler import app
+from handler import app, aws, uploads
 
 NOT_A_VIDEO = "the file cannot be read as a video: it could not be opened as a video (not a video, or truncated)"
 
@@ -114,7 +114,7 @@ def test_missing_roster_is_retried_then_reported_as_a_roster_error(
     pipeline = new_pipeline(classroom_students, None)
     pipeline.upload("test_7.mp4", clip(datasets, "test_7.mp4"))
     [event] = pipeline.events()
-    for _ in range(app.ROSTER_ATTEMPTS - 1):
+    for _ in range(uploads.ROSTER_ATTEMPTS - 1):
         with pytest.raises(RuntimeError, match="1 of 1 records failed and will be retried"):
             app.handler(event, lambda_context())
         assert pipeline.output_keys() == []
@@ -131,7 +131,7 @@ def test_a_roster_broken_for_a_moment_never_fails_a_good_video(
 ) -> None:
     pipeline = new_pipeline(classroom_students, classroom_roster)
     pipeline.s3.put_object(Bucket=pipeline.config.roster_bucket, Key=pipeline.config.roster_key, Body=b"PK\x03\x04garbage")
-    app._roster_cache.__init__()
+    aws.roster_cache.__init__()
     pipeline.upload("test_7.mp4", clip(datasets, "test_7.mp4"))
     [event] = pipeline.events()
     with pytest.raises(RuntimeError, match="will be retried"):

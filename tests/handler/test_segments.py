@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from handler import app
+from handler import app, aws
 from handler.jobs import MERGED, Job, Jobs
 from handler.recognition import recognise_video
 from handler.result_files import attendance_csv
@@ -139,7 +139,7 @@ def test_a_roster_missing_for_a_moment_delays_a_segment_and_a_roster_missing_for
     split.upload("lecture.mp4", lecture.read_bytes())
     [app.handler(event, lambda_context()) for event in split.events()]
     split.s3.delete_object(Bucket=split.config.roster_bucket, Key=split.config.roster_key)
-    app._roster_cache.__init__()  # a new container: nothing cached
+    aws.roster_cache.__init__()  # a new container: nothing cached
     first = split.deliver_segments(max_invocations=1)
     assert [a["batchItemFailures"] != [] for a in first] == [True]
     split.put_roster(classroom_roster, tmp_path)
@@ -149,7 +149,7 @@ def test_a_roster_missing_for_a_moment_delays_a_segment_and_a_roster_missing_for
     split.upload("gone.mp4", lecture.read_bytes())
     [app.handler(event, lambda_context()) for event in split.events()]
     split.s3.delete_object(Bucket=split.config.roster_bucket, Key=split.config.roster_key)
-    app._roster_cache.__init__()
+    aws.roster_cache.__init__()
     split.deliver_segments()
     assert json.loads(split.result("gone.error.json"))["error"] == (
         f"the segment 0:00-0:10 failed 3 times: the roster {split.config.roster_uri} does not exist; "
