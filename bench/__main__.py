@@ -119,16 +119,22 @@ def _median(values):
 @click.option("--classroom-repeat", type=click.IntRange(1), default=3, show_default=True,
               help="Repetitions of the 60 s classroom of 30 people (in one fresh process, every CPU).")
 @click.option("--skip-classroom", is_flag=True, help="Do not build or run the classroom.")
+@click.option("--lecture-minutes", type=click.FloatRange(0.5), default=10.0, show_default=True,
+              help="Length of the lecture run through the local stack with 1 and 2 workers (README's figure: 60).")
+@click.option("--lecture-segment-seconds", type=click.FloatRange(10, 3600), default=120.0, show_default=True,
+              help="segmentSeconds for the lecture (the stack's default is 120).")
+@click.option("--skip-lecture", is_flag=True, help="Do not build or run the lecture through the local stack.")
 @click.option("--quick", is_flag=True,
-              help=f"Smoke-test size: one short clip ({QUICK_VIDEO}), a 6-second long video, one repetition.")
+              help=f"Smoke-test size: one short clip ({QUICK_VIDEO}), a 6-second long video, a 1-minute lecture "
+                   "in 20 s segments, one repetition.")
 @click.option("--profile", is_flag=True, help="Also cProfile `first` mode on each clip and `all` mode on the long video.")
 @click.option("--cpu", type=int, default=None, help="CPU to pin the timed parts to [default: the highest allowed].")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=BUILD_DIR / "results.json", show_default=True, help="Where to write the results.")
 def main(videos_dir, only, repeat, baseline_repeat, long_repeat, classroom_repeat, skip_classroom, skip_baseline,
-         skip_long, quick, profile, cpu, json_path):
+         skip_long, lecture_minutes, lecture_segment_seconds, skip_lecture, quick, profile, cpu, json_path):
     """Time the handler against the original algorithm, the floor, a long video, a classroom
-    of 30 people and a cold start.
+    of 30 people, a cold start, and a whole lecture from upload to CSV on the local stack.
 
     Everything timed runs pinned to one CPU with single-threaded numeric libraries, except
     the classroom, which uses every CPU as the function does. The original algorithm needs
@@ -144,6 +150,7 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, classroom_repea
         raise click.ClickException(f"no test_*.mp4 videos in {videos_dir}")
     if quick:
         repeat = baseline_repeat = long_repeat = classroom_repeat = 1
+        lecture_minutes, lecture_segment_seconds = 1.0, 20.0
     baseline_repeat = 0 if skip_baseline else min(baseline_repeat, repeat)
     if baseline_repeat:
         from bench.baseline import FfmpegMissing, ffmpeg_path
@@ -164,6 +171,8 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, classroom_repea
             "repeat": repeat, "baseline_repeat": baseline_repeat, "long_repeat": long_repeat, "quick": quick, "datasets": str(datasets),
             "videos_dir": str(videos_dir), "mode_compared": "first", "recognition": _default_settings(),
             "one_core": True, "classroom_repeat": classroom_repeat,
+            "lecture_minutes": None if skip_lecture else lecture_minutes,
+            "lecture_segment_seconds": lecture_segment_seconds,
             "thread_environment": ONE_THREAD_ENVIRONMENT,
         },
     }
@@ -323,6 +332,16 @@ def main(videos_dir, only, repeat, baseline_repeat, long_repeat, classroom_repea
         colds.append(out)
     pick = sorted(colds, key=lambda c: c["total_seconds"])[len(colds) // 2]  # the median run, parts included
     results["cold_start"] = {**pick, "repeat": repeat, "all_totals": [c["total_seconds"] for c in colds]}
+
+    if not skip_lecture:
+        from bench.lecture import run_in_child
+
+        log(f"lecture: {lecture_minutes:g} minutes through the local stack, 1 then 2 workers (fresh process, every CPU)")
+        try:
+            results["lecture"] = run_in_child(lecture_minutes, lecture_segment_seconds, 2 if quick else 5,
+                                              json_path.with_name("lecture.json"))
+        except subprocess.CalledProcessError:
+            raise click.ClickException("the lecture section failed (its error is above)") from None
 
     if profile:
         log("profiling (cProfile, not part of the timings)")
