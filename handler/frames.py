@@ -3,7 +3,8 @@
 PyAV (FFmpeg's libraries in its wheel, no ffmpeg process) is used instead of OpenCV because
 it gives each frame's own timestamp (a stream's header rate is only a hint), lets the
 decoder skip frames nothing else refers to (`skip_frame="NONREF"`: about half the decoding
-work of a typical H.264 file with B-frames, none of the sampled instants lost) and hands
+work of a typical H.264 file with B-frames, none of the sampled instants lost; only when the
+stream has frames to spare, SKIP_RATE_FACTOR) and hands
 out the luma plane as a grey image without a colour conversion. Colour is converted only
 for the frames in which a face is encoded.
 """
@@ -141,7 +142,8 @@ def sample_frames(
         if check_frame is not None and stream.codec_context.width:
             check_frame(stream.codec_context.width, stream.codec_context.height)
         _check_riff(_head(source), size)
-        stream.codec_context.skip_frame = "NONREF"
+        if _frames_to_spare(stream, frames_per_second):
+            stream.codec_context.skip_frame = "NONREF"
         stream.thread_type = "AUTO"
         if container.duration:
             stats.declared_seconds = container.duration / av.time_base
@@ -175,6 +177,18 @@ def sample_frames(
         raise UnreadableVideo("no frame could be decoded (not a video, or truncated)")
     if in_span == 0:
         raise UnreadableVideo(f"the video has no frame in {span.label}: it is shorter than it says, or truncated")
+
+
+SKIP_RATE_FACTOR = 4.0
+"""Frames nothing refers to are skipped only when the stream has at least this many frames per
+sampled instant: an encoder puts at most three such frames in a row, so no instant goes without
+a frame. A 2 frames/s camera sampled at 2 frames/s needs every frame it has."""
+
+
+def _frames_to_spare(stream: av.video.stream.VideoStream, frames_per_second: float) -> bool:
+    """Whether the stream's frame rate (a hint from the header) leaves frames to skip."""
+    rate = stream.average_rate or stream.guessed_rate
+    return bool(rate) and float(rate) >= SKIP_RATE_FACTOR * frames_per_second
 
 
 def _size(source: VideoSource) -> int:
