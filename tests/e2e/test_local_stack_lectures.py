@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,15 @@ def once(name):
 def handler(event, context):
     record = (event.get("Records") or [{}])[0]
     if record.get("eventSource") == "aws:sqs":
-        index = json.loads(record["body"])["index"]
+        body = json.loads(record["body"])
+        index = body["index"]
+        if "damaged" in body["job"]["key"] and index == 1:  # bytes the decoder cannot read, in 1:00-2:00
+            from unittest import mock
+            from handler import segment_runs
+            from handler.frames import UnreadableVideo
+            damage = UnreadableVideo("the video is damaged after 1:12 (Invalid data found when processing input)")
+            with mock.patch.object(segment_runs, "recognise_span", side_effect=damage):
+                return app.handler(event, context)
         if index == 2 and once("duplicated"):  # SQS delivers at least once: the same segment again
             sqs = boto3.client("sqs")
             url = sqs.get_queue_url(QueueName=os.environ["SEGMENT_QUEUE"])["QueueUrl"]
@@ -126,6 +135,23 @@ def test_a_ten_minute_lecture_in_one_minute_segments_gives_the_csv_of_reading_it
     assert listed == ["cse546/week 3/lecture.csv", "cse546/week 3/lecture.html"]
     jobs = stack.client("dynamodb").scan(TableName=jobs_table_name(stack.config))["Items"]
     assert [item for item in jobs if item["sk"]["S"].startswith("segment#")] == []  # partial results removed
+
+
+def test_a_segment_that_cannot_be_read_ends_the_video_in_an_error_report_naming_its_time(
+    minute_segments_stack: LocalStack, datasets: Path, tmp_path: Path
+) -> None:
+    """A permanent fault in one segment (here injected in the worker: the decoder refusing its
+    bytes) is not retried: the video gets one error report that names the segment's range."""
+    stack = minute_segments_stack
+    video = lecture_video(tmp_path / "damaged.mp4", datasets, [("test_7.mp4", 180.0)], fps=5, size=(320, 180))
+    stack.client("s3").upload_file(str(video), stack.config.input_bucket, "cse546/damaged.mp4")
+    body = wait_for_object(stack.client("s3"), stack.config.output_bucket, "cse546/damaged.error.json", timeout_s=120)
+    assert json.loads(body)["error"] == ("the segment 1:00-2:00: the file cannot be read as a video: the video is "
+                                         "damaged after 1:12 (Invalid data found when processing input)")
+    time.sleep(2)  # the other segments finish and find the job failed: no CSV, no page appears
+    listed = [item["Key"] for item in stack.client("s3").list_objects_v2(
+        Bucket=stack.config.output_bucket, Prefix="cse546/damaged")["Contents"]]
+    assert listed == ["cse546/damaged.error.json"]
 
 
 def test_a_two_hour_low_resolution_video_completes(
