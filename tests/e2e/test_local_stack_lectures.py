@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -124,6 +123,8 @@ def test_a_ten_minute_lecture_in_one_minute_segments_gives_the_csv_of_reading_it
     assert [p.name for p in whole.present] == ["johnny_dep", "mr_bean", "president_biden", "president_obama",
                                                "president_trump", "morgan_freeman"]
     # What happened on the way: 10 segments, one killed and redelivered, one delivered twice.
+    # The copy may still be queued or running when the merge writes the CSV: let it finish.
+    assert stack.invoker.wait_idle(timeout=120)
     segments = [inv for inv in stack.invoker.invocations if inv.segment]
     assert sum(1 for inv in segments if not inv.ok) == 1  # the killed one
     statuses = [r["status"] for inv in segments if inv.ok for r in inv.result["records"]]
@@ -148,7 +149,7 @@ def test_a_segment_that_cannot_be_read_ends_the_video_in_an_error_report_naming_
     body = wait_for_object(stack.client("s3"), stack.config.output_bucket, "cse546/damaged.error.json", timeout_s=120)
     assert json.loads(body)["error"] == ("the segment 1:00-2:00: the file cannot be read as a video: the video is "
                                          "damaged after 1:12 (Invalid data found when processing input)")
-    time.sleep(2)  # the other segments finish and find the job failed: no CSV, no page appears
+    assert stack.invoker.wait_idle(timeout=120)  # the other segments find the job failed: no CSV, no page
     listed = [item["Key"] for item in stack.client("s3").list_objects_v2(
         Bucket=stack.config.output_bucket, Prefix="cse546/damaged")["Contents"]]
     assert listed == ["cse546/damaged.error.json"]
