@@ -16,6 +16,7 @@ from infra.contract import (
     jobs_table_name,
     lambda_environment,
     notify_topic_name,
+    failed_uploads_queue_name,
     segment_dead_letter_name,
     segment_queue_name,
 )
@@ -82,6 +83,7 @@ function = VideoFunction(
     "attendance",
     FunctionArgs(
         function_name=function_name(config),
+        failed_uploads_queue_name=failed_uploads_queue_name(config),
         image_uri=image.digest,
         environment=lambda_environment(config),
         memory_size=config.memory_size,
@@ -131,6 +133,7 @@ pulumi.export("functionArn", function.function.arn)
 pulumi.export("logGroup", function.log_group.name)
 pulumi.export("imageDigest", image.digest)
 pulumi.export("deadLetterQueueUrl", function.dead_letter_queue.url)
+pulumi.export("failedUploadsQueueUrl", function.failed_uploads_queue.url)
 pulumi.export("segmentQueueUrl", segments.queue.url)
 pulumi.export("segmentDeadLetterQueueUrl", segments.dead_letter_queue.url)
 pulumi.export("jobsTable", jobs.table.name)

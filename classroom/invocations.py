@@ -19,7 +19,8 @@ class Job:
     event: dict
     attempt: int = 1
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    segment: dict | None = None  # a segment queue message (as received), not an S3 event
+    batch: list[dict] | None = None  # messages of a queue the function consumes (as received), not an S3 event
+    batch_queue_url: str = ""  # where they came from (deleted there when done)
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Invocation:
     result: Any = None
     error: str = ""
     duration_s: float = 0.0
-    segment: bool = False  # an invocation on a segment message (a failed one comes back from SQS)
+    segment: bool = False  # an invocation on a queue's messages (a failed one comes back from SQS)
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,14 @@ def event_keys(event: Mapping[str, Any]) -> list[str]:
 
 
 def _segment_key(record: Mapping[str, Any]) -> str:
+    """A queue record's video: a segment's (`key [segment 2 of 10]`) or a failed upload's."""
     try:
         body = json.loads(record.get("body", ""))
+        if "requestPayload" in body:
+            keys = event_keys(body["requestPayload"])
+            return ", ".join(keys) + " [failed upload]"
         return quote_plus(str(body["job"]["key"]), safe="/") + f" [segment {int(body['index']) + 1} of {body['job']['segments']}]"
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return "?"
 
 

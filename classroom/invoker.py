@@ -5,10 +5,12 @@ clean interpreter like a Lambda sandbox) gets the Lambda's environment variables
 message body — the S3 event exactly as S3 produced it — is passed to
 `handler.app.handler(event, context)` with a context that carries a deadline. A worker that
 runs past the deadline is killed and replaced, as Lambda discards a timed-out sandbox.
-Failures are retried as the deployed function retries them, then sent to a dead-letter queue
-and reported; they never stop the other videos. The segment queue of split videos is polled as
-Lambda's event source mapping polls it (classroom.event_source): one message per invocation,
-deleted when the handler finished it, left to come back after its visibility timeout when not.
+Failures are retried as the deployed function retries them; after the last try Lambda's record
+of the failed invocation goes to the failed-uploads queue (its on-failure destination), which
+the function consumes to write the upload's error report. Failures never stop the other videos.
+The segment queue of split videos and the failed-uploads queue are polled as Lambda's event
+source mappings poll them (classroom.event_source): messages deleted when the handler finished
+them, left to come back after their visibility timeout when not.
 """
 from __future__ import annotations
 
@@ -21,11 +23,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from classroom.event_source import RECEIVE_ATTRIBUTES, messages_done, sqs_event
+from classroom.event_source import RECEIVE_ATTRIBUTES, failed_invocation_record, messages_done, sqs_event
 from classroom.invocations import Invocation, Job, display_keys, event_keys, video_outcomes
 from classroom.lambda_context import LambdaContext
 from classroom.worker import Worker
-from infra.contract import ASYNC_RETRY_ATTEMPTS
+from infra.contract import ASYNC_RETRY_ATTEMPTS, FAILED_UPLOADS_BATCH_SIZE, SEGMENT_BATCH_SIZE
 
 log = logging.getLogger("classroom.local_stack")
 
@@ -58,7 +60,7 @@ class Invoker:
         self,
         sqs: Any,
         queue_url: str,
-        dead_letter_url: str | None,
+        failed_uploads_url: str | None,
         environment: Mapping[str, str],
         *,
         workers: int = 2,
@@ -73,12 +75,16 @@ class Invoker:
         handler_logs: bool = True,
         segment_queue_url: str | None = None,
         segment_queue_arn: str = "",
+        failed_uploads_arn: str = "",
+        account_id: str = "123456789012",
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
-        self.dead_letter_url = dead_letter_url
+        self.failed_uploads_url = failed_uploads_url
+        self.failed_uploads_arn = failed_uploads_arn
         self.segment_queue_url = segment_queue_url
         self.segment_queue_arn = segment_queue_arn
+        self.account_id = account_id
         self.environment = {
             **environment,
             "AWS_LAMBDA_FUNCTION_NAME": function_name,
@@ -102,12 +108,14 @@ class Invoker:
         self._stop = threading.Event()
         self._ready = 0
         self._slots = [
-            _Slot(Worker(f"worker {i + 1}", self.environment, handler_path, handler_logs, init_timeout_s),
+            _Slot(Worker(f"worker {i + 1}", self.environment, handler_path, handler_logs, init_timeout_s, memory_mb),
                   self._jobs.get, self._run, self._slot_ready)
             for i in range(workers)
         ]
         self._poller = threading.Thread(target=self._poll, name="invoker-poller", daemon=True)
         self._segment_poller = threading.Thread(target=self._poll_segments, name="invoker-segments", daemon=True)
+        self._failed_uploads_poller = threading.Thread(target=self._poll_failed_uploads,
+                                                       name="invoker-failed-uploads", daemon=True)
 
     # -- lifecycle
     def start(self, wait_ready: bool = True) -> "Invoker":
@@ -120,12 +128,14 @@ class Invoker:
         self._poller.start()
         if self.segment_queue_url:
             self._segment_poller.start()
+        if self.failed_uploads_url:
+            self._failed_uploads_poller.start()
         return self
 
     def stop(self) -> None:
         """Stop polling, let the workers finish their current video, and end them."""
         self._stop.set()
-        for poller in (self._poller, self._segment_poller):
+        for poller in (self._poller, self._segment_poller, self._failed_uploads_poller):
             if poller.is_alive():
                 poller.join(5)
         for _ in self._slots:
@@ -152,8 +162,8 @@ class Invoker:
         while time.time() < end:
             with self._lock:
                 busy = self._in_flight
-            if not busy and self._queue_depth(self.queue_url) == 0 and (
-                    not self.segment_queue_url or self._queue_depth(self.segment_queue_url) == 0):
+            if not busy and all(self._queue_depth(url) == 0 for url in (
+                    self.queue_url, self.segment_queue_url, self.failed_uploads_url) if url):
                 return True
             time.sleep(0.5)
         return False
@@ -181,15 +191,25 @@ class Invoker:
 
     def _poll(self) -> None:
         """Upload events: as S3 → Lambda delivers them (the invoker retries failures itself)."""
-        self._poll_queue(self.queue_url, 10, ["ApproximateReceiveCount"], self._accept)
+        self._poll_queue(self.queue_url, 10, ["ApproximateReceiveCount"], self._accept_uploads)
 
     def _poll_segments(self) -> None:
-        """The event source mapping: one segment message per invocation."""
+        """The segment queue's event source mapping: one segment message per invocation."""
         assert self.segment_queue_url is not None
-        self._poll_queue(self.segment_queue_url, 1, RECEIVE_ATTRIBUTES, self._accept_segment)
+        url, arn = self.segment_queue_url, self.segment_queue_arn
+        self._poll_queue(url, SEGMENT_BATCH_SIZE, RECEIVE_ATTRIBUTES, lambda batch: self._accept_batch(batch, url, arn))
 
-    def _poll_queue(self, url: str, batch: int, attributes: list[str], accept: Callable[[dict], None]) -> None:
-        """Receive messages only when a worker is free, so none waits past its visibility timeout."""
+    def _poll_failed_uploads(self) -> None:
+        """The failed-uploads queue's event source mapping: up to ten records per invocation."""
+        assert self.failed_uploads_url is not None
+        url, arn = self.failed_uploads_url, self.failed_uploads_arn
+        self._poll_queue(url, FAILED_UPLOADS_BATCH_SIZE, RECEIVE_ATTRIBUTES,
+                         lambda batch: self._accept_batch(batch, url, arn))
+
+    def _poll_queue(self, url: str, batch: int, attributes: list[str], accept: Callable[[list[dict]], None]) -> None:
+        """Receive messages only when a worker is free, so none waits past its visibility timeout.
+        `accept` gets each receive's messages (the upload queue: one invocation each; the
+        consumed queues: one invocation for the batch)."""
         while not self._stop.is_set():
             with self._lock:
                 free = self.workers - self._in_flight
@@ -204,13 +224,17 @@ class Invoker:
                     log.warning("receive failed: %s", exc)
                     self._stop.wait(1)
                 continue
-            for message in messages:
-                accept(message)
+            if messages:
+                accept(messages)
 
-    def _accept_segment(self, message: dict) -> None:
-        event = sqs_event([message], self.segment_queue_arn, self.region)
-        job = Job(message_id=message["MessageId"], receipt_handle=message["ReceiptHandle"], event=event,
-                  segment=message)
+    def _accept_uploads(self, messages: list[dict]) -> None:
+        for message in messages:
+            self._accept(message)
+
+    def _accept_batch(self, messages: list[dict], url: str, arn: str) -> None:
+        event = sqs_event(messages, arn, self.region)
+        job = Job(message_id=messages[0]["MessageId"], receipt_handle=messages[0]["ReceiptHandle"], event=event,
+                  batch=messages, batch_queue_url=url)
         log.info("invoke   %s", display_keys(event))
         with self._lock:
             self._in_flight += 1
@@ -235,8 +259,8 @@ class Invoker:
     def _finished(self, job: Job, ok: bool, payload: Any, seconds: float) -> None:
         keys = event_keys(job.event)
         shown = display_keys(job.event)
-        if job.segment is not None:
-            self._segment_finished(job, ok, payload, seconds, keys, shown)
+        if job.batch is not None:
+            self._batch_finished(job, ok, payload, seconds, keys, shown)
             return
         if ok:
             self._report_success(shown, payload, seconds)
@@ -256,28 +280,31 @@ class Invoker:
             job.request_id = str(uuid.uuid4())
             self._jobs.put(job)
             return
-        log.error("FAILED   %s after %d attempts: %s; sent to the dead-letter queue", shown,
+        log.error("FAILED   %s after %d attempts: %s; recorded in the failed-uploads queue", shown,
                   job.attempt, error)
-        if self.dead_letter_url:
+        if self.failed_uploads_url:
+            record = failed_invocation_record(
+                job.event, error, job.attempt, job.request_id,
+                f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}",
+                time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()))
             try:
-                self.sqs.send_message(
-                    QueueUrl=self.dead_letter_url,
-                    MessageBody=json.dumps({"event": job.event, "error": error, "attempts": job.attempt}),
-                )
+                self.sqs.send_message(QueueUrl=self.failed_uploads_url, MessageBody=json.dumps(record))
             except Exception as exc:  # noqa: BLE001 - reporting must not stop the invoker
-                log.warning("could not write to the dead-letter queue: %s", exc)
+                log.warning("could not write to the failed-uploads queue: %s", exc)
         self._complete(job, Invocation(message_id=job.message_id, keys=keys, attempts=job.attempt, ok=False,
                                        error=error, duration_s=seconds))
 
-    def _segment_finished(self, job: Job, ok: bool, payload: Any, seconds: float, keys: list[str], shown: str) -> None:
-        """Delete the message when the handler finished it; else leave it for SQS to redeliver."""
-        assert job.segment is not None and self.segment_queue_url is not None
-        if messages_done([job.segment], ok, payload):
+    def _batch_finished(self, job: Job, ok: bool, payload: Any, seconds: float, keys: list[str], shown: str) -> None:
+        """Delete the messages the handler finished; leave the others for SQS to redeliver."""
+        assert job.batch is not None
+        done = messages_done(job.batch, ok, payload)
+        if done:
             self._report_success(shown, payload, seconds)
-            self._delete(job.receipt_handle, self.segment_queue_url)
-        else:
+        for message in done:
+            self._delete(message["ReceiptHandle"], job.batch_queue_url)
+        if len(done) < len(job.batch):
             log.warning("failed   %s (receive %s): %s; back in the queue after its visibility timeout", shown,
-                        job.segment.get("Attributes", {}).get("ApproximateReceiveCount", "?"),
+                        job.batch[0].get("Attributes", {}).get("ApproximateReceiveCount", "?"),
                         payload if not ok else "reported as a batch item failure")
         with self._lock:
             self.invocations.append(Invocation(message_id=job.message_id, keys=keys, attempts=1, ok=ok,

@@ -88,7 +88,7 @@ class LocalStack:
                 invoker = Invoker(
                     clients["sqs"],
                     provisioned.queue_url,
-                    provisioned.dead_letter_url,
+                    provisioned.failed_uploads_url,
                     worker_environment(config, emulator),
                     workers=workers,
                     timeout_s=config.timeout,
@@ -99,6 +99,7 @@ class LocalStack:
                     handler_logs=handler_logs,
                     segment_queue_url=provisioned.segment_queue_url,
                     segment_queue_arn=provisioned.segment_queue_arn,
+                    failed_uploads_arn=provisioned.failed_uploads_arn,
                 )
                 inbox = Inbox(clients["sqs"], provisioned.messages_url)
                 inbox.start()
@@ -142,6 +143,8 @@ class LocalStack:
             f"  messages        SNS {self.provisioned.topic_arn.rsplit(':', 1)[-1]} (one per result; shown here)",
             f"  long videos     over {config.recognition.segment_seconds:g} s: split into segments -> SQS "
             f"{self.provisioned.segment_queue_url.rsplit('/', 1)[-1]} -> the same workers -> one merged CSV",
+            f"  failed uploads  every try stopped (memory, time, crash): Lambda's record -> SQS "
+            f"{self.provisioned.failed_uploads_url.rsplit('/', 1)[-1]} -> the same workers -> the error report",
             "",
             "In another terminal (the emulator accepts any credentials; these are fake):",
             f"  export {credentials}",

@@ -21,6 +21,8 @@ from infra.contract import (
     STUDENTS_KEY_TYPE,
     UPLOAD_EVENTS,
     course_items,
+    failed_uploads_queue_attributes,
+    failed_uploads_queue_name,
     jobs_table_name,
     notify_topic_name,
     public_access_block_boto3,
@@ -42,6 +44,8 @@ class Provisioned:
     queue_url: str
     queue_arn: str
     dead_letter_url: str
+    failed_uploads_url: str  # Lambda's on-failure destination; redrives to dead_letter_url
+    failed_uploads_arn: str
     students: int
     segment_queue_url: str
     segment_queue_arn: str
@@ -148,6 +152,17 @@ def _create_jobs_table(dynamodb: Any, config: StackConfig) -> None:
         "Enabled": True, "AttributeName": JOBS_EXPIRY_ATTRIBUTE})
 
 
+def _create_failed_uploads_queue(sqs: Any, config: StackConfig, dead_letter_url: str) -> tuple[str, str]:
+    """The failed-uploads queue as the stack makes it: redriven to the dead-letter queue."""
+    attributes = failed_uploads_queue_attributes(config.timeout)
+    dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": str(attributes["max_receive_count"])}
+    url = sqs.create_queue(QueueName=failed_uploads_queue_name(config), Attributes={
+        "VisibilityTimeout": str(attributes["visibility_timeout"]), "RedrivePolicy": json.dumps(redrive)})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
 def _create_segment_queues(sqs: Any, config: StackConfig) -> tuple[str, str, str]:
     """The segment queue as the stack makes it: visibility and maxReceiveCount from the contract."""
     attributes = segment_queue_attributes(config.timeout)
@@ -168,13 +183,15 @@ def provision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any, sns: Any) -
     students = _seed_students(dynamodb, config)
     _create_jobs_table(dynamodb, config)
     queue_url, queue_arn, dead_letter_url = _create_queues(sqs, config)
+    failed_uploads_url, failed_uploads_arn = _create_failed_uploads_queue(sqs, config, dead_letter_url)
     segment_url, segment_arn, segment_dead_letter_url = _create_segment_queues(sqs, config)
     topic_arn, messages_url = _create_topic(sns, sqs, config)
     s3.put_bucket_notification_configuration(
         Bucket=config.input_bucket,
         NotificationConfiguration=notification_configuration(queue_arn, config.video_suffixes),
     )
-    return Provisioned(queue_url=queue_url, queue_arn=queue_arn, dead_letter_url=dead_letter_url, students=students,
+    return Provisioned(queue_url=queue_url, queue_arn=queue_arn, dead_letter_url=dead_letter_url,
+                       failed_uploads_url=failed_uploads_url, failed_uploads_arn=failed_uploads_arn, students=students,
                        segment_queue_url=segment_url, segment_queue_arn=segment_arn,
                        segment_dead_letter_url=segment_dead_letter_url, topic_arn=topic_arn, messages_url=messages_url)
 
@@ -189,7 +206,8 @@ def deprovision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any, sns: Any)
     for topic in sns.list_topics().get("Topics", []):
         if topic["TopicArn"].endswith(":" + notify_topic_name(config)):
             _ignore_missing(lambda: sns.delete_topic(TopicArn=topic["TopicArn"]))
-    for name in (*queue_names(config), segment_queue_name(config), segment_dead_letter_name(config),
+    for name in (*queue_names(config), failed_uploads_queue_name(config), segment_queue_name(config),
+                 segment_dead_letter_name(config),
                  messages_queue_name(config)):
         _ignore_missing(lambda: sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"]))
 

@@ -3,7 +3,8 @@ sandbox) that imports the handler once and runs it on the events it is sent.
 
 `Worker` is the parent's handle on it: start it (and wait out its init phase), invoke the
 handler with a deadline, and kill it when it runs past the deadline, as Lambda discards a
-timed-out sandbox.
+timed-out sandbox, or when it holds more memory than the function has, as Lambda kills a
+sandbox over its memorySize.
 """
 from __future__ import annotations
 
@@ -22,6 +23,24 @@ from typing import Any
 from classroom.lambda_context import LambdaContext
 
 log = logging.getLogger("classroom.local_stack")
+
+MEMORY_CHECK_SECONDS = 0.1
+"""How often a running invocation's memory is looked at. Lambda's limit is exact (a cgroup);
+this one samples, so a spike shorter than this can pass unseen."""
+OUT_OF_MEMORY = "Runtime exited with error: signal: killed"
+"""How Lambda words a sandbox it killed for memory (its errorType is Runtime.OutOfMemory)."""
+
+
+def resident_mb(pid: int) -> float | None:
+    """The process's resident memory (Linux /proc), in MB; None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 class _PrefixedLines:
@@ -91,8 +110,9 @@ class Worker:
     """The parent's handle on one worker process; (re)started on demand."""
 
     def __init__(self, label: str, environment: Mapping[str, str], handler_path: str, handler_logs: bool,
-                 init_timeout_s: float) -> None:
+                 init_timeout_s: float, memory_mb: int | None = None) -> None:
         self.label = label
+        self.memory_mb = memory_mb
         self.environment = dict(environment)
         self.handler_path = handler_path
         self.handler_logs = handler_logs
@@ -125,16 +145,22 @@ class Worker:
 
     def invoke(self, event: dict, context: LambdaContext, timeout_s: float) -> tuple[bool, Any]:
         """Run the handler on one event until the context's deadline (`timeout_s` after its
-        start): (True, its answer) or (False, why it failed)."""
+        start) and within the function's memory: (True, its answer) or (False, why it failed)."""
         if not self.alive:
             self.kill()
             self.start()
-        assert self.conn is not None
+        assert self.conn is not None and self.process is not None
+        pid = self.process.pid
         try:
             self.conn.send((event, context))
-            if not self.conn.poll(max(0.0, context.deadline_epoch_s - time.time())):
-                self.kill()
-                return False, f"Task timed out after {timeout_s:.2f} seconds"
+            while not self.conn.poll(max(0.0, min(MEMORY_CHECK_SECONDS, context.deadline_epoch_s - time.time()))):
+                if time.time() >= context.deadline_epoch_s:
+                    self.kill()
+                    return False, f"Task timed out after {timeout_s:.2f} seconds"
+                used = resident_mb(pid) if self.memory_mb and pid else None
+                if used is not None and self.memory_mb and used > self.memory_mb:
+                    self.kill()
+                    return False, f"{OUT_OF_MEMORY} ({used:,.0f} MB in use; the function has {self.memory_mb} MB)"
             status, payload = self.conn.recv()
         except (EOFError, OSError) as exc:
             code = self.process.exitcode if self.process is not None else None

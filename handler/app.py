@@ -7,6 +7,8 @@ recognised on its own and stored in the jobs table, and the segment that complet
 merges them into the one CSV. Failures are classified in handler.failures: those retrying
 cannot fix end in an error report beside where the CSV would go; the others raise (or are
 reported as batch item failures) so that Lambda or SQS tries again, a bounded number of times.
+An upload whose every try was stopped (out of memory, out of time) comes back as Lambda's
+record of the failed invocation, through a third queue, and gets its error report then.
 Clients, models and the roster live at module level (handler.aws) so a warm container
 reuses them. The work itself is in handler.uploads, handler.segment_runs and handler.results;
 this module alone knows the shapes of the events.
@@ -18,14 +20,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from handler.events import BadRecord, records, upload
+from handler.failed_invocations import FailedInvocation, failed_invocation, is_failed_invocation
 from handler.limits import Limits
 from handler.logs import log_json
 from handler.notify import topic_arn
 from handler.results import Call
 from handler.segment_runs import process_segment
-from handler.segment_tasks import is_segment_event, segment_record
+from handler.segment_tasks import SegmentRecord, is_queue_event, segment_record
 from handler.settings import Settings, load_settings
-from handler.uploads import process_upload
+from handler.uploads import process_upload, report_failed_upload
 
 
 def _call(context: Any, settings: Settings) -> Call:
@@ -49,8 +52,8 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     request_id = getattr(context, "aws_request_id", None)
     if event.get("Event") == "s3:TestEvent":  # sent once when a notification is configured
         return {"records": []}
-    if is_segment_event(event):
-        return _handle_segments(event, context, settings, request_id)
+    if is_queue_event(event):
+        return _handle_queue(event, context, settings, request_id)
     results: list[dict[str, Any]] = []
     failures: list[BaseException] = []
     for record in records(event):
@@ -78,21 +81,52 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     return {"records": results}
 
 
-def _handle_segments(event: Mapping[str, Any], context: Any, settings: Settings, request_id: str | None) -> dict[str, Any]:
-    """The segment queue's batch: the messages to try again are returned, the others are done."""
+def _handle_queue(event: Mapping[str, Any], context: Any, settings: Settings, request_id: str | None) -> dict[str, Any]:
+    """A batch from one of the function's queues: the messages to try again are returned, the
+    others are done. The segment queue's messages are segments; the failed-invocation queue's
+    are Lambda's records of upload events it gave up on, each ending in its error report."""
     retry: list[dict[str, str]] = []
     results: list[dict[str, Any]] = []
     for raw in event["Records"]:
+        body = str(raw.get("body", ""))
+        message_id = str(raw.get("messageId", ""))
         try:
-            record = segment_record(raw)
+            if is_failed_invocation(body):
+                results.extend(_report_failed_uploads(failed_invocation(body), context, settings, request_id))
+            else:
+                results.extend(_run_segment(segment_record(raw), context, settings, request_id))
         except BadRecord as error:  # not ours: nothing to retry, nowhere to report
             log_json("ERROR", "record ignored", request_id=request_id, error=str(error))
+        except Exception:  # logged where it happened; SQS delivers the message again
+            retry.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": retry, "records": results}
+
+
+def _run_segment(record: SegmentRecord, context: Any, settings: Settings, request_id: str | None) -> list[dict[str, Any]]:
+    try:
+        return process_segment(record, settings, _call(context, settings))
+    except Exception as error:
+        log_json("ERROR", "segment failed, will be retried", exc_info=True, request_id=request_id,
+                 key=record.task.job.video.key, segment=record.task.index, attempt=record.receive_count,
+                 error=f"{type(error).__name__}: {error}")
+        raise
+
+
+def _report_failed_uploads(failed: FailedInvocation, context: Any, settings: Settings,
+                           request_id: str | None) -> list[dict[str, Any]]:
+    """Each upload of an event Lambda gave up on → its error report (handler.failed_invocations)."""
+    results: list[dict[str, Any]] = []
+    for record in records(failed.event):
+        try:
+            uploaded = upload(record)
+        except BadRecord:  # the upload event's own bad record: nothing to report on
+            continue
+        if uploaded.video.bucket == settings.output_bucket:
             continue
         try:
-            results.extend(process_segment(record, settings, _call(context, settings)))
+            results.append(report_failed_upload(uploaded, failed, settings, _call(context, settings)))
         except Exception as error:
-            log_json("ERROR", "segment failed, will be retried", exc_info=True, request_id=request_id,
-                     key=record.task.job.video.key, segment=record.task.index, attempt=record.receive_count,
-                     error=f"{type(error).__name__}: {error}")
-            retry.append({"itemIdentifier": record.message_id})
-    return {"batchItemFailures": retry, "records": results}
+            log_json("ERROR", "failed upload not reported, will be retried", exc_info=True, request_id=request_id,
+                     key=uploaded.video.key, error=f"{type(error).__name__}: {error}")
+            raise
+    return results

@@ -64,6 +64,8 @@ class Upload:
     video: S3Location
     sequencer: str
     event_time: str
+    size: int = 0  # as the event says (the object is read for its facts; this names it in a report)
+    etag: str = ""
 
     @property
     def attempt_key(self) -> str:
@@ -75,8 +77,12 @@ def upload(record: Mapping[str, Any]) -> Upload:
     """The Upload of one record (raises BadRecord as video_location does)."""
     video = video_location(record)
     s3_object = record["s3"]["object"]
-    sequencer = str(s3_object.get("sequencer") or "") if isinstance(s3_object, Mapping) else ""
-    return Upload(video, sequencer.upper().rjust(SEQUENCER_DIGITS, "0"), str(record.get("eventTime") or ""))
+    if not isinstance(s3_object, Mapping):
+        s3_object = {}
+    sequencer = str(s3_object.get("sequencer") or "")
+    size = s3_object.get("size")
+    return Upload(video, sequencer.upper().rjust(SEQUENCER_DIGITS, "0"), str(record.get("eventTime") or ""),
+                  size if isinstance(size, int) and size >= 0 else 0, str(s3_object.get("eTag") or ""))
 
 
 SEQUENCER_DIGITS = 32

@@ -120,6 +120,22 @@ class Jobs:
         )
         return int(response["Attributes"]["attempts"]["N"])
 
+    def mark_handled(self, video: S3Location, upload: str) -> None:
+        """Record that this upload has its outcome (a result, its segments sent, or superseded),
+        so Lambda's record of a later failed try (handler.failed_invocations) reports nothing."""
+        self.dynamodb.update_item(
+            TableName=self.table, Key=self._video_key(video, f"attempts#{upload}"),
+            UpdateExpression="SET handled = :yes, #x = :x",
+            ExpressionAttributeNames={"#x": JOBS_EXPIRY_ATTRIBUTE},
+            ExpressionAttributeValues={":yes": {"BOOL": True}, ":x": self._expiry()},
+        )
+
+    def was_handled(self, video: S3Location, upload: str) -> bool:
+        """Whether mark_handled was called for this upload."""
+        item = self.dynamodb.get_item(TableName=self.table, Key=self._video_key(video, f"attempts#{upload}"),
+                                      ConsistentRead=True).get("Item") or {}
+        return bool(item.get("handled", {}).get("BOOL"))
+
     # -- a split video
     def start(self, job: Job) -> bool:
         """Create the job once; True when its segment messages are this caller's to send: it made

@@ -51,8 +51,8 @@ class SegmentRecord:
     receive_count: int
 
 
-def is_segment_event(event: Mapping[str, Any]) -> bool:
-    """An event from the segment queue's event source mapping (else: S3's upload events)."""
+def is_queue_event(event: Mapping[str, Any]) -> bool:
+    """An event from one of the function's SQS event source mappings (else: S3's upload events)."""
     found = event.get("Records")
     return isinstance(found, list) and bool(found) and all(
         isinstance(record, Mapping) and record.get("eventSource") == SQS_EVENT_SOURCE for record in found)

@@ -7,6 +7,7 @@ from typing import Any
 
 from handler import aws
 from handler.events import Upload
+from handler.failed_invocations import RETRIES_EXHAUSTED, FailedInvocation, failure_reason
 from handler.faces import face_finder
 from handler.failures import BAD_ROSTER, REPLACED, classify
 from handler.frames import probe
@@ -28,7 +29,31 @@ not fail the videos uploaded meanwhile."""
 
 
 def process_upload(event: Upload, settings: Settings, call: Call) -> dict[str, Any]:
-    """One uploaded video → its CSV or error report now, or its segments sent (the planner)."""
+    """One uploaded video → its CSV or error report now, or its segments sent (the planner).
+    Raises for a failure worth another try; an upload that returns is marked handled."""
+    summary = _process_upload(event, settings, call)
+    aws.jobs(settings).mark_handled(event.video, event.attempt_key)
+    return summary
+
+
+def report_failed_upload(event: Upload, failed: FailedInvocation, settings: Settings, call: Call) -> dict[str, Any]:
+    """An upload whose every try Lambda stopped or saw fail → its error report, saying why;
+    nothing when one of the tries had handled it (another record of the same event failed)."""
+    video, jobs = event.video, aws.jobs(settings)
+    summary: dict[str, Any] = {"bucket": video.bucket, "key": video.key, "mode": settings.mode,
+                               "failed_request": failed.request_id, "tries": failed.tries}
+    if jobs.was_handled(video, event.attempt_key):
+        summary.update(status="handled", output_key=None)
+    else:
+        publish_error(video, event.sequencer, source_metadata(video, event.size, event.etag, None),
+                      failure_reason(failed), settings, call, summary)
+        summary["failure"] = "stopped" if failed.condition == RETRIES_EXHAUSTED else "dropped"
+        jobs.mark_handled(video, event.attempt_key)
+    log_video(summary, call.request_id, {})
+    return summary
+
+
+def _process_upload(event: Upload, settings: Settings, call: Call) -> dict[str, Any]:
     video, jobs = event.video, aws.jobs(settings)
     request_id, limits = call.request_id, call.limits
     timings: dict[str, float] = {}

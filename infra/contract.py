@@ -88,9 +88,28 @@ def segment_dead_letter_name(config: StackConfig) -> str:
     return f"{config.name_prefix}-segments-dlq"
 
 
+def failed_uploads_queue_name(config: StackConfig) -> str:
+    """Lambda's on-failure destination: the records of upload events whose every try failed
+    (handler.failed_invocations). The function consumes it and writes each upload's error report."""
+    return f"{config.name_prefix}-failed-uploads"
+
+
+FAILED_UPLOADS_BATCH_SIZE = 10
+"""Records of failed uploads per invocation: writing a report takes a second, not a segment's minutes."""
+
+FAILED_UPLOADS_CONCURRENCY = 2
+"""At most this many invocations report failed uploads at once (the least a mapping allows)."""
+
+
 def segment_queue_attributes(timeout_s: int) -> dict[str, int]:
     """The segment queue's visibility timeout and maxReceiveCount for a function timeout."""
     return {"visibility_timeout": timeout_s + SEGMENT_RETRY_SLACK_SECONDS, "max_receive_count": SEGMENT_MAX_RECEIVES}
+
+
+def failed_uploads_queue_attributes(timeout_s: int) -> dict[str, int]:
+    """The failed-uploads queue's visibility timeout and maxReceiveCount: as the segment queue's
+    (a record whose report could not be written comes back, then goes to the dead-letter queue)."""
+    return segment_queue_attributes(timeout_s)
 
 
 def lambda_environment(config: StackConfig) -> dict[str, str]:

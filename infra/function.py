@@ -1,9 +1,11 @@
 """Function: the Lambda that turns a video into attendance, with its role, logs and guards.
 
-The role grants exactly what the handler does and nothing else. Failed asynchronous
-invocations (after a bounded number of retries) land in a dead-letter queue, so no video
-is lost silently, and Lambda's recursive-loop detection stays on `Terminate` as a second
-guard behind the config check that keeps the output bucket apart from the input bucket.
+The role grants exactly what the handler does and nothing else. An upload whose every try
+failed (after a bounded number of retries: out of memory, out of time, a crash) is recorded by
+Lambda in the failed-uploads queue, which the function consumes to write that upload's error
+report, so no video is lost silently; a record that cannot be reported lands in the
+dead-letter queue. Lambda's recursive-loop detection stays on `Terminate` as a second guard
+behind the config check that keeps the output bucket apart from the input bucket.
 """
 from __future__ import annotations
 
@@ -14,11 +16,20 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.contract import ASYNC_RETRY_ATTEMPTS, DEAD_LETTER_RETENTION_SECONDS, log_group_name
+from infra.contract import (
+    ASYNC_RETRY_ATTEMPTS,
+    DEAD_LETTER_RETENTION_SECONDS,
+    FAILED_UPLOADS_BATCH_SIZE,
+    FAILED_UPLOADS_CONCURRENCY,
+    SEGMENT_RESPONSE_TYPES,
+    failed_uploads_queue_attributes,
+    log_group_name,
+)
+from infra.segments import redrive_policy
 
 MAX_EVENT_AGE_SECONDS = 2 * 60 * 60
 """How long an upload may wait (throttled by reserved concurrency) before it is given up
-and sent to the dead-letter queue (Lambda allows 60 to 21600)."""
+and reported as failed (Lambda allows 60 to 21600)."""
 
 ARCHITECTURE = "x86_64"
 """Matches the image's platform, linux/amd64 (infra.image.PLATFORM)."""
@@ -43,6 +54,7 @@ class FunctionArgs:
     jobs_table_arn: pulumi.Input[str]
     notify_topic_arn: pulumi.Input[str]
     function_name: str
+    failed_uploads_queue_name: str
 
 
 def assume_role_policy() -> str:
@@ -67,7 +79,7 @@ def handler_policy(
     roster_object_arn: str,
     table_arn: str,
     log_group_arn: str,
-    dead_letter_queue_arn: str,
+    failed_uploads_queue_arn: str,
     segment_queue_arn: str,
     jobs_table_arn: str,
     notify_topic_arn: str,
@@ -76,7 +88,8 @@ def handler_policy(
 
     Read a video, write a CSV, read the roster, look students up and read a course's list,
     write its own logs, (for Lambda's on-failure destination, which acts with this role) hand
-    a failed event to the dead-letter queue, split a long video: send its segments to the
+    the record of a failed upload to the failed-uploads queue and, as that queue's consumer,
+    receive and settle it once its report is written; split a long video: send its segments to the
     segment queue and, as that queue's consumer, receive and settle them, keeping their state
     in the jobs table; and tell the results topic about each result.
     """
@@ -124,10 +137,12 @@ def handler_policy(
                 "Resource": [f"{log_group_arn}:*"],
             },
             {
-                "Sid": "SendFailedEvents",
+                "Sid": "ReportFailedUploads",
                 "Effect": "Allow",
-                "Action": ["sqs:SendMessage"],
-                "Resource": [dead_letter_queue_arn],
+                # Send: Lambda's on-failure destination, acting with this role. Receive, Delete,
+                # GetQueueAttributes: the event source mapping that hands the records back.
+                "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                "Resource": [failed_uploads_queue_arn],
             },
             {
                 "Sid": "PlanAndConsumeSegments",
@@ -180,6 +195,7 @@ class VideoFunction(pulumi.ComponentResource):
     role: aws.iam.Role
     log_group: aws.cloudwatch.LogGroup
     dead_letter_queue: aws.sqs.Queue
+    failed_uploads_queue: aws.sqs.Queue
     policy: aws.iam.RolePolicy
     """The role's permissions; whatever acts with the role (the segment consumer) waits for it."""
 
@@ -200,6 +216,17 @@ class VideoFunction(pulumi.ComponentResource):
             sqs_managed_sse_enabled=True,
             opts=child,
         )
+        failed_uploads = failed_uploads_queue_attributes(args.timeout)
+        self.failed_uploads_queue = aws.sqs.Queue(
+            f"{name}-failed-uploads",
+            name=args.failed_uploads_queue_name,
+            visibility_timeout_seconds=failed_uploads["visibility_timeout"],
+            redrive_policy=self.dead_letter_queue.arn.apply(
+                lambda arn: redrive_policy(arn, failed_uploads["max_receive_count"])
+            ),
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
         self.role = aws.iam.Role(f"{name}-role", assume_role_policy=assume_role_policy(), opts=child)
         self.policy = policy = aws.iam.RolePolicy(
             f"{name}-access",
@@ -210,7 +237,7 @@ class VideoFunction(pulumi.ComponentResource):
                 args.roster_object_arn,
                 args.table_arn,
                 self.log_group.arn,
-                self.dead_letter_queue.arn,
+                self.failed_uploads_queue.arn,
                 args.segment_queue_arn,
                 args.jobs_table_arn,
                 args.notify_topic_arn,
@@ -249,9 +276,22 @@ class VideoFunction(pulumi.ComponentResource):
             maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
             destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
                 on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
-                    destination=self.dead_letter_queue.arn,
+                    destination=self.failed_uploads_queue.arn,
                 ),
             ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        # The failed uploads' records back to the function, which writes their error reports.
+        aws.lambda_.EventSourceMapping(
+            f"{name}-failed-uploads",
+            event_source_arn=self.failed_uploads_queue.arn,
+            function_name=self.function.arn,
+            batch_size=FAILED_UPLOADS_BATCH_SIZE,
+            function_response_types=list(SEGMENT_RESPONSE_TYPES),
+            scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(
+                maximum_concurrency=FAILED_UPLOADS_CONCURRENCY
+            ),
+            # Lambda refuses the mapping unless the role may already receive from the queue.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
         aws.lambda_.FunctionRecursionConfig(
@@ -265,5 +305,6 @@ class VideoFunction(pulumi.ComponentResource):
                 "function_name": self.function.name,
                 "function_arn": self.function.arn,
                 "dead_letter_queue_url": self.dead_letter_queue.url,
+                "failed_uploads_queue_url": self.failed_uploads_queue.url,
             }
         )

@@ -2,7 +2,8 @@
 
 What the stub sees is recorded to files: the event S3 produced (keys URL-encoded), the
 environment (the Lambda's variables) and the context (a deadline). Failures are retried twice
-then dead-lettered; a handler past its deadline is killed; neither stops the other videos.
+then recorded, as Lambda's on-failure destination records them, in the failed-uploads queue that
+the function consumes; a handler past its deadline is killed; neither stops the other videos.
 """
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ STUB = textwrap.dedent('''
     LOG = Path(os.environ["STUB_LOG_DIR"])
 
     def handler(event, context):
+        if event["Records"][0].get("eventSource") == "aws:sqs":  # Lambda's records of failed uploads
+            for record in event["Records"]:
+                failed = json.loads(record["body"])
+                name = failed["requestPayload"]["Records"][0]["s3"]["object"]["key"]
+                (LOG / f"failed-upload.{name}").write_text(record["body"])
+            return {"batchItemFailures": []}
         raw = event["Records"][0]["s3"]["object"]["key"]
         key = unquote_plus(raw)
         name = key.replace("/", "_")
@@ -96,7 +103,16 @@ def test_the_handler_gets_the_s3_event_the_lambda_environment_and_a_deadline(stu
     assert seen["function_name"] == "smart-classroom-dev" and seen["memory"] == stack.config.memory_size
 
 
-def test_failures_are_retried_twice_then_dead_lettered_without_stopping_others(stub_stack) -> None:
+def failed_upload_record(log_dir: Path, key: str, timeout_s: float = 60) -> dict:
+    """Lambda's record of the failed upload, as the function received it from the failed-uploads queue."""
+    path = log_dir / f"failed-upload.{key}"
+    end = time.monotonic() + timeout_s
+    while not path.exists() and time.monotonic() < end:
+        time.sleep(0.2)
+    return json.loads(path.read_text())
+
+
+def test_failures_are_retried_twice_then_handed_back_as_lambdas_record(stub_stack) -> None:
     stack, log_dir = stub_stack
     s3 = stack.client("s3")
     for key in ("always-fails.mp4", "fails-twice.mp4", "fine.mp4", "notes.txt"):
@@ -107,9 +123,16 @@ def test_failures_are_retried_twice_then_dead_lettered_without_stopping_others(s
     failed = finished(stack, "always-fails.mp4")
     assert (failed.ok, failed.attempts) == (False, 3) and "the table is throttled" in failed.error
     assert len({a["request_id"] for a in attempts(log_dir, "always-fails.mp4")}) == 3
+    record = failed_upload_record(log_dir, "always-fails.mp4")
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestContext"]["functionArn"].endswith(":function:smart-classroom-dev:$LATEST")
+    assert [r["s3"]["object"]["key"] for r in record["requestPayload"]["Records"]] == ["always-fails.mp4"]
+    assert record["responsePayload"] == {"errorType": "RuntimeError", "errorMessage": "the table is throttled"}
+    assert not (log_dir / "failed-upload.fails-twice.mp4").exists()  # it succeeded on its third try
+    assert stack.invoker.wait_idle(timeout=30)  # the record was settled: nothing goes on to the dead letters
     dead = stack.client("sqs").receive_message(QueueUrl=stack.provisioned.dead_letter_url, MaxNumberOfMessages=10)
-    bodies = [json.loads(m["Body"]) for m in dead.get("Messages", [])]
-    assert [b["event"]["Records"][0]["s3"]["object"]["key"] for b in bodies] == ["always-fails.mp4"]
+    assert dead.get("Messages", []) == []
     assert attempts(log_dir, "notes.txt") == []  # not a video suffix: S3 never notified
 
 
@@ -120,5 +143,8 @@ def test_a_handler_past_its_deadline_is_killed_and_the_worker_replaced(stub_stac
     timed_out = finished(stack, "too-slow.mp4", timeout_s=90)
     assert not timed_out.ok and timed_out.error == "Task timed out after 3.00 seconds"
     assert len({a["pid"] for a in attempts(log_dir, "too-slow.mp4")}) == 3  # a fresh process each time
+    record = failed_upload_record(log_dir, "too-slow.mp4")
+    assert record["responsePayload"]["errorType"] == "Sandbox.Timedout"
+    assert record["responsePayload"]["errorMessage"].endswith("Task timed out after 3.00 seconds")
     s3.put_object(Bucket=stack.config.input_bucket, Key="after.mp4", Body=b"x")
     assert finished(stack, "after.mp4").ok

@@ -47,6 +47,8 @@ class Pipeline:
     segment_queue_url: str
     segment_queue_arn: str
     segment_dead_letter_url: str
+    failed_uploads_url: str
+    failed_uploads_arn: str
     messages_url: str
     environment: dict[str, str]
 
@@ -112,6 +114,20 @@ class Pipeline:
                                                        ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
         return answers
 
+    def deliver_failed_uploads(self, *records: dict[str, Any]) -> dict[str, Any]:
+        """Send Lambda's records of failed uploads to the failed-uploads queue (as its on-failure
+        destination does), then hand them to the handler in one batch as the queue's event source
+        mapping would; the messages it finished are deleted. Returns its answer."""
+        for record in records:
+            self.sqs.send_message(QueueUrl=self.failed_uploads_url, MessageBody=json.dumps(record))
+        messages = self.sqs.receive_message(QueueUrl=self.failed_uploads_url, MaxNumberOfMessages=10,
+                                            WaitTimeSeconds=0, AttributeNames=RECEIVE_ATTRIBUTES)["Messages"]
+        assert len(messages) == len(records)
+        answer = app.handler(sqs_event(messages, self.failed_uploads_arn, self.config.region), lambda_context())
+        for message in messages_done(messages, True, answer):
+            self.sqs.delete_message(QueueUrl=self.failed_uploads_url, ReceiptHandle=message["ReceiptHandle"])
+        return answer
+
     def messages(self) -> list[Message]:
         """The results topic's messages so far (each read once), as a teacher's inbox gets them."""
         return read_messages(self.sqs, self.messages_url)
@@ -164,6 +180,8 @@ def make_pipeline(emulator: Emulator, students: list[dict[str, Any]], roster: Ro
                         segment_queue_url=provisioned.segment_queue_url,
                         segment_queue_arn=provisioned.segment_queue_arn,
                         segment_dead_letter_url=provisioned.segment_dead_letter_url,
+                        failed_uploads_url=provisioned.failed_uploads_url,
+                        failed_uploads_arn=provisioned.failed_uploads_arn,
                         messages_url=provisioned.messages_url,
                         environment=lambda_environment(config))
     pipeline.events()  # drop the test event S3 sends when the notification is configured

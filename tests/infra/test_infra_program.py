@@ -405,7 +405,7 @@ def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_va
     roster = dev_program.one("aws:s3/bucketObjectv2:BucketObjectv2")
     table_arn = arn_of(dev_program, "aws:dynamodb/table:Table", "students")
     log_group_arn = dev_program.one("aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
-    queue_arn = arn_of(dev_program, QUEUE, "attendance-failed")
+    failed_uploads_arn = arn_of(dev_program, QUEUE, "attendance-failed-uploads")
     segment_queue_arn = arn_of(dev_program, QUEUE, "segments")
     jobs_arn = arn_of(dev_program, TABLE, "jobs")
     topic_arn = arn_of(dev_program, TOPIC, "results")
@@ -427,7 +427,8 @@ def test_role_grants_exactly_what_the_handler_needs(dev_program: Program, dev_va
         ("dynamodb:Query", table_arn),
         ("logs:CreateLogStream", f"{log_group_arn}:*"),
         ("logs:PutLogEvents", f"{log_group_arn}:*"),
-        ("sqs:SendMessage", queue_arn),
+        *((f"sqs:{action}", failed_uploads_arn)
+          for action in ("SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes")),
         *(
             (f"sqs:{action}", segment_queue_arn)
             for action in ("GetQueueUrl", "SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes",
@@ -475,17 +476,35 @@ def test_role_has_no_wildcards_and_only_lambda_assumes_it(dev_program: Program) 
     assert dev_program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
 
 
-def test_failed_invocations_go_to_the_dead_letter_queue(dev_program: Program) -> None:
-    """Bounded retries and event age, then the event lands in the SQS queue; none is dropped silently."""
+def test_failed_uploads_come_back_to_the_function_for_their_error_report(
+    dev_program: Program, dev_values: dict[str, str]
+) -> None:
+    """Bounded retries and event age, then Lambda's record of the failed upload lands in the
+    failed-uploads queue, which the function consumes (it writes the upload's error report);
+    a record it cannot report goes on to the dead-letter queue. None is dropped silently."""
     function = dev_program.one(FUNCTION)
-    queue = dev_program.one(QUEUE, "attendance-failed")
+    failed_uploads = dev_program.one(QUEUE, "attendance-failed-uploads")
+    dead_letters = dev_program.one(QUEUE, "attendance-failed")
     config = dev_program.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")
     assert config.inputs["functionName"] == function.outputs["name"]
     assert config.inputs["maximumRetryAttempts"] == ASYNC_RETRY_ATTEMPTS == 2
     assert 60 <= config.inputs["maximumEventAgeInSeconds"] <= 21600
-    assert config.inputs["destinationConfig"]["onFailure"]["destination"] == queue.outputs["arn"]
-    assert queue.inputs["sqsManagedSseEnabled"] is True
-    assert dev_program.exports["deadLetterQueueUrl"] == queue.outputs["url"]
+    assert config.inputs["destinationConfig"]["onFailure"]["destination"] == failed_uploads.outputs["arn"]
+    assert failed_uploads.inputs["name"] == "smart-classroom-dev-failed-uploads"
+    assert failed_uploads.inputs["visibilityTimeoutSeconds"] == int(dev_values["timeout"]) + SEGMENT_RETRY_SLACK_SECONDS
+    assert json.loads(failed_uploads.inputs["redrivePolicy"]) == {
+        "deadLetterTargetArn": dead_letters.outputs["arn"], "maxReceiveCount": 5}
+    assert failed_uploads.inputs["sqsManagedSseEnabled"] is True and dead_letters.inputs["sqsManagedSseEnabled"] is True
+    assert dead_letters.inputs["messageRetentionSeconds"] == 14 * 24 * 60 * 60
+    mapping = dev_program.one(MAPPING, "attendance-failed-uploads")
+    assert mapping.inputs["eventSourceArn"] == failed_uploads.outputs["arn"]
+    assert mapping.inputs["functionName"] == function.outputs["arn"]
+    assert mapping.inputs["batchSize"] == 10
+    assert mapping.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping.inputs["scalingConfig"] == {"maximumConcurrency": 2}
+    assert dev_program.one("aws:iam/rolePolicy:RolePolicy").urn in mapping.dependencies
+    assert dev_program.exports["failedUploadsQueueUrl"] == failed_uploads.outputs["url"]
+    assert dev_program.exports["deadLetterQueueUrl"] == dead_letters.outputs["url"]
 
 
 def test_recursive_loop_detection_terminates(dev_program: Program) -> None:
@@ -546,20 +565,20 @@ def test_the_function_consumes_the_segment_queue_one_segment_at_a_time(
 ) -> None:
     """Batch size 1, per-message failure reports, at most segmentConcurrency at once; created
     only after the role may receive from the queue (Lambda checks it)."""
-    mapping = dev_program.one(MAPPING)
+    mapping = dev_program.one(MAPPING, "segment-consumer")
     assert mapping.inputs["eventSourceArn"] == dev_program.one(QUEUE, "segments").outputs["arn"]
     assert mapping.inputs["functionName"] == dev_program.one(FUNCTION).outputs["arn"]
     assert mapping.inputs["batchSize"] == 1
     assert mapping.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping.inputs["scalingConfig"] == {"maximumConcurrency": int(dev_values["segmentConcurrency"])}
     assert dev_program.one("aws:iam/rolePolicy:RolePolicy").urn in mapping.dependencies
-    assert len(dev_program.of_type(MAPPING)) == 1
+    assert sorted(m.name for m in dev_program.of_type(MAPPING)) == ["attendance-failed-uploads", "segment-consumer"]
 
 
 def test_segment_concurrency_defaults_to_50(program_runner: Callable[..., Program], dev_values: dict[str, str]) -> None:
     """Without segmentConcurrency (and without a reservation) the mapping allows 50 segments at once."""
     values = {k: v for k, v in dev_values.items() if k not in ("segmentConcurrency", "reservedConcurrency")}
-    mapping = program_runner(values).one(MAPPING)
+    mapping = program_runner(values).one(MAPPING, "segment-consumer")
     assert mapping.inputs["scalingConfig"] == {"maximumConcurrency": 50}
 
 
@@ -627,7 +646,7 @@ def test_stack_outputs(dev_program: Program, dev_values: dict[str, str]) -> None
     )
     assert set(exports) == {
         "inputBucket", "outputBucket", "rosterBucket", "rosterUri", "studentsTable",
-        "functionName", "functionArn", "logGroup", "imageDigest", "deadLetterQueueUrl",
+        "functionName", "functionArn", "logGroup", "imageDigest", "deadLetterQueueUrl", "failedUploadsQueueUrl",
         "segmentQueueUrl", "segmentDeadLetterQueueUrl", "jobsTable", "notifyTopicArn",
         "uploadExample", "resultsExample",
     }
