@@ -45,12 +45,25 @@ class Frame:
     _rgb: np.ndarray | None = field(default=None, repr=False)
 
     def rgb(self) -> np.ndarray:
-        """The frame in RGB (what dlib's encoder reads), converted once, on first use."""
+        """The frame in RGB (what dlib's encoder reads), converted once, on first use, at the
+        size of `gray`."""
         if self._rgb is None:
             if self._frame is None:
                 raise ValueError("this frame has no colour")
-            self._rgb = self._frame.to_ndarray(format="rgb24")
+            height, width = self.gray.shape[:2]
+            self._rgb = _converted(self._frame, "rgb24", width, height)
         return self._rgb
+
+
+READ_INTERPOLATION = "AREA"
+"""How a frame is scaled down while it is converted: averaging, which keeps small faces' detail."""
+
+
+def _converted(frame: av.VideoFrame, pixel_format: str, width: int, height: int) -> np.ndarray:
+    """The frame as an array of `pixel_format`, scaled in the same pass when its size differs."""
+    if (width, height) == (frame.width, frame.height):
+        return frame.to_ndarray(format=pixel_format)
+    return frame.to_ndarray(format=pixel_format, width=width, height=height, interpolation=READ_INTERPOLATION)
 
 
 @dataclass
@@ -62,8 +75,10 @@ class DecodeStats:
     declared_seconds: float | None = None  # the container's claim, a hint only
     last_seconds: float = 0.0  # timestamp of the last decoded frame
     indexed: bool = False  # the container indexes every packet, and the file holds them all
-    width: int = 0
+    width: int = 0  # the stream's frames
     height: int = 0
+    read_width: int = 0  # the size they were read at (smaller when the memory cannot hold them)
+    read_height: int = 0
 
 
 class Sampler:
@@ -125,13 +140,14 @@ def probe(source: VideoSource) -> VideoFacts:
 
 def sample_frames(
     source: VideoSource, frames_per_second: float, stats: DecodeStats | None = None,
-    check_frame: Callable[[int, int], None] | None = None, span: Span = WHOLE,
+    read_size: Callable[[int, int], tuple[int, int]] | None = None, span: Span = WHOLE,
 ) -> Iterator[Frame]:
     """Yield the sampled frames of `span` in order of time; the others are decoded only as far
     as needed. A span that starts later seeks to the keyframe before it (on S3, only the bytes
     from there are fetched) and drops the frames before its start.
 
-    `check_frame(width, height)` may refuse the video from its stream's size, before decoding.
+    `read_size(width, height)` gives the size to read frames at (scaled down while they are
+    converted) and may refuse the video from its stream's size, before decoding.
     Raises UnreadableVideo when the file cannot be opened or the span holds no decodable frame.
     """
     stats = stats if stats is not None else DecodeStats()
@@ -139,8 +155,8 @@ def sample_frames(
     with _open(source, size) as container:
         stream = _video_stream(container)
         stats.indexed = _check_index(stream, size) and _index_is_stored(container)
-        if check_frame is not None and stream.codec_context.width:
-            check_frame(stream.codec_context.width, stream.codec_context.height)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        wanted = read_size(width, height) if read_size is not None and width else None
         _check_riff(_head(source), size)
         if _frames_to_spare(stream, frames_per_second):
             stream.codec_context.skip_frame = "NONREF"
@@ -163,8 +179,12 @@ def sample_frames(
                 in_span += 1
                 stats.last_seconds = max(stats.last_seconds, seconds)
                 if sampler.wants(seconds):
-                    gray = frame.to_ndarray(format="gray")
                     stats.width, stats.height = frame.width, frame.height
+                    if wanted is None or (frame.width, frame.height) != (width, height):  # a size change mid-stream
+                        width, height = frame.width, frame.height
+                        wanted = read_size(width, height) if read_size is not None else (width, height)
+                    gray = _converted(frame, "gray", *wanted)
+                    stats.read_width, stats.read_height = wanted
                     yield Frame(stats.frames_sampled, seconds, gray, frame)
                     stats.frames_sampled += 1
         except av.error.FFmpegError as error:

@@ -154,7 +154,7 @@ def recognise_span(
     first_mode = settings.mode == "first"
     started = tick = time.perf_counter()
     examined = 0
-    frames = sample_frames(source, rate, stats, limits.check_frame if limits else None, span)
+    frames = sample_frames(source, rate, stats, limits.read_size if limits else None, span)
     # `first` mode stops early: decoding ahead in another thread would be wasted work there.
     for frame in frames if first_mode else prefetched(frames):
         tick = clock.add("decode_wait", tick)
@@ -206,7 +206,18 @@ def recognise_span(
         last_seconds=round(stats.last_seconds, 3),
         timings=timings,
         tracks=tracker.tracks,
+        warnings=_read_smaller(stats, limits),
     )
+
+
+def _read_smaller(stats: DecodeStats, limits: Limits | None) -> list[str]:
+    """The warning a teacher sees when the frames were read smaller than they are."""
+    if not stats.read_width or (stats.read_width, stats.read_height) == (stats.width, stats.height):
+        return []
+    memory = f"the function's {limits.memory_mb} MB of memory" if limits else "the memory"
+    return [f"the video's {stats.width}x{stats.height} frames were read at {stats.read_width}x{stats.read_height}, "
+            f"as much as {memory} can process: small faces may have been missed; raise the stack's memorySize "
+            "to read them whole"]
 
 
 def _encode_due(

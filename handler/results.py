@@ -67,7 +67,8 @@ def _sheet(video: S3Location, recognition: Recognition, roster: Roster, settings
     found = fetch_students(aws.dynamodb(), settings.students_table, wanted)
     timings["lookup"] = time.perf_counter() - tick
     missing = [name for name in recognition.names if name not in found]
-    warnings = [f"{name} was recognised but is not in table {settings.students_table}" for name in missing]
+    warnings = [*recognition.warnings,
+                *(f"{name} was recognised but is not in table {settings.students_table}" for name in missing)]
     sheet = attendance_sheet(video.key, recognition.present, found, course, roster.names, recognition.seconds,
                              recognition.faces_unrecognised, warnings)
     summary.update(students=recognition.names, course=sheet.course, **recognition.log_fields())

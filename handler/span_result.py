@@ -34,6 +34,7 @@ class SpanResult:
     last_seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     tracks: list[Any] = field(default_factory=list, repr=False)
+    warnings: list[str] = field(default_factory=list)  # for the teacher (e.g. frames read smaller)
 
     def to_bytes(self) -> bytes:
         """Compressed JSON: a 2-minute segment of 30 students is a few KB, plus ~3 KB of face
@@ -46,6 +47,7 @@ class SpanResult:
             "counts": self.counts,
             "last_seconds": self.last_seconds,
             "timings": self.timings,
+            "warnings": self.warnings,
         }
         return zlib.compress(json.dumps(document, separators=(",", ":")).encode("utf-8"))
 
@@ -61,6 +63,7 @@ class SpanResult:
             counts={name: int(document["counts"].get(name, 0)) for name in COUNTS},
             last_seconds=float(document["last_seconds"]),
             timings={name: float(value) for name, value in document["timings"].items()},
+            warnings=[str(warning) for warning in document.get("warnings", [])],
         )
 
 
@@ -80,6 +83,7 @@ class Recognition:
     spans: int = 1
     timings: dict[str, float] = field(default_factory=dict)
     tracks: list[Any] = field(default_factory=list, repr=False)  # every face followed
+    warnings: list[str] = field(default_factory=list)  # for the teacher, once each
 
     @property
     def names(self) -> list[str]:
@@ -87,7 +91,8 @@ class Recognition:
 
     def log_fields(self) -> dict[str, Any]:
         """The counts for the video's log line."""
-        fields = {name: value for name, value in asdict(self).items() if name not in ("present", "tracks", "timings")}
+        fields = {name: value for name, value in asdict(self).items()
+                  if name not in ("present", "tracks", "timings", "warnings")}
         return {**fields, "video_seconds": fields.pop("seconds"), "recognition_timings": self.timings}
 
 
@@ -107,4 +112,5 @@ def merge(parts: Sequence[SpanResult], first_only: bool = False) -> Recognition:
         for stage, seconds in part.timings.items():
             result.timings[stage] = round(result.timings.get(stage, 0.0) + seconds, 4)
         result.tracks.extend(part.tracks)
+        result.warnings.extend(warning for warning in part.warnings if warning not in result.warnings)
     return result

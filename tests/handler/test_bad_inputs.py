@@ -1,6 +1,7 @@
 """Every bad input ends in exactly one result object that says what happened."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import tempfile
@@ -309,16 +310,39 @@ def test_a_video_longer_than_the_stack_accepts_gets_a_report_before_any_work(
         "upload it in shorter parts, or raise the stack's maxVideoMinutes")
 
 
-def test_frames_too_large_for_the_memory_get_a_report(classroom: Pipeline, datasets: Path) -> None:
-    """A 1280x720 clip on a function of 256 MB: refused from the stream's size, before decoding."""
+def test_frames_larger_than_the_memory_can_process_are_read_smaller_and_the_teacher_is_told(
+    classroom: Pipeline, datasets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 1280x720 clip on a function of 256 MB: its frames are scaled down while they are
+    converted, to what that memory can process; the student is still named, and the page and
+    the log say the frames were read smaller."""
     classroom.upload("tiny-function/test_7.mp4", clip(datasets, "test_7.mp4"))
+    events = classroom.events()
+    context = LambdaContext.starting_now("smart-classroom-test", timeout_s=900, memory_mb=256)
+    capsys.readouterr()
+    summaries = [app.handler(event, context) for event in events]
+    assert [r["status"] for s in summaries for r in s["records"]] == ["ok"]
+    assert [r["name"] for r in classroom.csv_rows("tiny-function/test_7.csv")] == ["morgan_freeman"]
+    warning = ("the video's 1280x720 frames were read at 994x558, as much as the function's 256 MB of memory can "
+               "process: small faces may have been missed; raise the stack's memorySize to read them whole")
+    [line] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "video processed" in line]
+    assert line["warnings"] == [warning] and line["level"] == "WARNING"
+    assert html.escape(warning) in classroom.result("tiny-function/test_7.html").decode()
+
+
+def test_frames_the_decoder_alone_cannot_hold_get_a_report(classroom: Pipeline, datasets: Path, tmp_path: Path) -> None:
+    """A 3840x2160 video on a function of 256 MB: refused from the stream's size, before decoding."""
+    video = still_video(tmp_path / "uhd.mp4", datasets / "faces" / "enroll" / "kit_harington" / "john1.jpeg", seconds=1.0,
+                        size=(3840, 2160))
+    classroom.upload("tiny-function/uhd.mp4", video.read_bytes())
     events = classroom.events()
     context = LambdaContext.starting_now("smart-classroom-test", timeout_s=900, memory_mb=256)
     summaries = [app.handler(event, context) for event in events]
     assert [r["status"] for s in summaries for r in s["records"]] == ["error"]
-    assert error_report(classroom, "tiny-function/test_7.error.json")["error"] == (
-        "the video cannot be handled: its frames are 1280x720 pixels (0.9 megapixels), more than the 0.7 megapixels "
-        "the function's 256 MB of memory can hold; upload it at a lower resolution, or raise the stack's memorySize")
+    assert error_report(classroom, "tiny-function/uhd.error.json")["error"] == (
+        "the video cannot be handled: its frames are 3840x2160 pixels (8.3 megapixels): decoding them alone needs "
+        "about 190 MB, more than the function's 256 MB of memory can spare; upload it at a lower resolution, or "
+        "raise the stack's memorySize")
 
 
 def test_a_video_that_would_outlast_the_timeout_gets_a_report_before_lambda_kills_it(

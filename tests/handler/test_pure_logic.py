@@ -159,3 +159,43 @@ def test_result_keys_stay_within_s3s_1024_bytes() -> None:
     assert error_key(a).endswith(".error.json") and output_key(a).endswith(".csv")
     assert error_key(a) != error_key(b) and output_key(a) != output_key(b)
     assert error_key("short/name.mp4") == "short/name.error.json"  # unchanged when it fits
+
+
+@pytest.mark.parametrize(
+    ("memory_mb", "frame", "read_at"),
+    [
+        (3008, (1920, 1080), (1920, 1080)),  # the product's videos: read whole
+        (3008, (3840, 2160), (3840, 2160)),  # 4K: 8.3 Mpx x 184 bytes = 1.5 GB, within 2.8 GB spare
+        (3008, (7680, 4320), (4944, 2780)),  # 8K: the decoder holds it, processing does not: read smaller
+        (1024, (1920, 1080), (1920, 1080)),
+        (512, (1920, 1080), (1914, 1076)),  # just short of 1080p: 362 MB spare, 47 MB in the decoder
+        (256, (1280, 720), (994, 558)),
+    ],
+)
+def test_frames_are_read_at_the_size_the_memory_can_process(memory_mb: int, frame: tuple[int, int],
+                                                            read_at: tuple[int, int]) -> None:
+    from handler.limits import Limits
+
+    assert Limits(memory_mb, 0.0).read_size(*frame) == read_at
+
+
+def test_frames_the_decoder_cannot_hold_are_refused_naming_the_setting() -> None:
+    """The 16000x16000 upload of the faults issue: 6 GB in the decoder alone, on 3008 MB."""
+    from handler.limits import Limits, OverLimit
+
+    with pytest.raises(OverLimit, match=r"^its frames are 16000x16000 pixels \(256.0 megapixels\): decoding them alone "
+                                        r"needs about 5,859 MB, more than the function's 3008 MB of memory can spare; "
+                                        r"upload it at a lower resolution, or raise the stack's memorySize$"):
+        Limits(3008, 0.0).read_size(16000, 16000)
+
+
+def test_a_span_result_keeps_its_warnings_through_storage_and_the_merge_keeps_each_once() -> None:
+    from handler.span_result import SpanResult, merge
+    from handler.timeline import Span
+
+    warning = "the video's 7680x4320 frames were read at 4944x2780, ..."
+    parts = [SpanResult(Span(0.0, 60.0), 0.5, warnings=[warning]), SpanResult(Span(60.0, 120.0), 0.5, warnings=[warning])]
+    stored = [SpanResult.from_bytes(part.to_bytes()) for part in parts]
+    assert [part.warnings for part in stored] == [[warning], [warning]]
+    assert merge(stored).warnings == [warning]
+    assert merge([SpanResult(Span(0.0, 60.0), 0.5)]).warnings == []
