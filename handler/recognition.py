@@ -146,7 +146,7 @@ def recognise_span(
     finder = finder or face_finder()
     rate = sampling_rate(settings.frames_per_second, duration if span == WHOLE else None)
     pace = settings.frames_per_second / rate
-    result = Recognition()
+    counts = dict.fromkeys(COUNTS, 0)  # the span's work, for its log line
     stats = DecodeStats()
     watch = ChangeWatch(settings.full_scan_seconds)
     tracker = Tracker()
@@ -164,25 +164,25 @@ def recognise_span(
         height = frame.gray.shape[0]
         min_face_px = settings.min_face_px(height)
         look = watch.look(frame.gray, frame.seconds)
-        if look.full and first_mode and (not result.full_scans or any(t.identity.fresh for t in tracker.live)):
+        if look.full and first_mode and (not counts["full_scans"] or any(t.identity.fresh for t in tracker.live)):
             # A close-up is named from the cheap pass (and its second encoding) alone; the
             # expensive search for small faces comes when no large face is left to decide.
             boxes = finder.scan(frame.gray, max(min_face_px, COARSE_FACE_SHARE * height))
             if not boxes:
                 boxes = finder.scan(frame.gray, min_face_px)
-            result.full_scans += 1
+            counts["full_scans"] += 1
         elif look.full:
             # Every other full scan looks a little finer: the detector's cells then fall
             # differently on each face, so a face one scan misses the next one usually finds.
-            boxes = finder.scan(frame.gray, min_face_px * FINER_SCAN[result.full_scans % len(FINER_SCAN)])
-            result.full_scans += 1
+            boxes = finder.scan(frame.gray, min_face_px * FINER_SCAN[counts["full_scans"] % len(FINER_SCAN)])
+            counts["full_scans"] += 1
         else:
             regions = look.regions([t.box for t in tracker.live])
             boxes = finder.scan_regions(frame.gray, regions, min_face_px)
-            result.region_scans += len(regions)
+            counts["region_scans"] += len(regions)
         on_screen = tracker.update(look, boxes, frame.seconds, lambda lost: finder.refind(frame.gray, lost))
         tick = clock.add("detect", tick)
-        newly_named = _encode_due(on_screen, frame, roster, finder, settings, result, pace)
+        newly_named = _encode_due(on_screen, frame, roster, finder, settings, counts, pace)
         tick = clock.add("encode", tick)
         if first_mode and newly_named:
             break
@@ -192,17 +192,15 @@ def recognise_span(
     named = _named(tracker.tracks)
     if first_mode and named:  # the one student the mode promises: the surest of those named first
         named = [min(named, key=lambda track: track.distance)]
-    result.frames_decoded = stats.frames_decoded
-    result.frames_sampled = examined
-    result.faces_seen = len(tracker.tracks)
-    result.faces_unrecognised = sum(1 for t in tracker.tracks if t.identity.name is None)
+    counts.update(frames_decoded=stats.frames_decoded, frames_sampled=examined, faces_seen=len(tracker.tracks),
+                  faces_unrecognised=sum(1 for t in tracker.tracks if t.identity.name is None))
     timings = {stage: round(seconds, 4) for stage, seconds in clock.spent.items()}
     timings["total"] = round(time.perf_counter() - started, 4)
     return SpanResult(
         span=span,
         sample_period=1.0 / rate,
         named=named,
-        counts={name: getattr(result, name) for name in COUNTS},
+        counts=counts,
         last_seconds=round(stats.last_seconds, 3),
         timings=timings,
         tracks=tracker.tracks,
@@ -222,14 +220,14 @@ def _read_smaller(stats: DecodeStats, limits: Limits | None) -> list[str]:
 
 def _encode_due(
     on_screen: list[Track], frame: Frame, roster: Roster, finder: FaceFinder,
-    settings: RecognitionSettings, result: Recognition, pace: float = 1.0,
+    settings: RecognitionSettings, counts: dict[str, int], pace: float = 1.0,
 ) -> bool:
     """Encode the tracks whose next encoding is due; True when one of them was named now."""
     due = [t for t in on_screen if t.identity.due(frame.seconds, pace)]
     if not due:
         return False
     encodings = finder.encode(frame.rgb(), [t.box for t in due])
-    result.faces_encoded += len(due)
+    counts["faces_encoded"] += len(due)
     named = False
     for track, nearest in zip(due, roster.nearest_two(encodings)):
         if settings.keeps_evidence and nearest.name is not None:

@@ -128,12 +128,14 @@ def _notify(call: Call, subject: str, body: dict[str, Any]) -> None:
 
 
 def log_video(summary: dict[str, Any], request_id: str | None, timings: Mapping[str, float]) -> None:
-    """The one line per video (or per segment) with its counts and timings."""
+    """The one line per video (or per segment) with its counts and timings; the timings are
+    kept in the summary too (the handler returns it: the local stack and the bench read them)."""
+    summary["timings"] = _rounded(timings)
     level = {"error": "ERROR", "ok": "WARNING" if summary.get("warnings") else "INFO"}.get(summary["status"], "INFO")
     message = {"error": "video rejected", "ok": "video processed", "split": "video split into segments",
                "superseded": "video superseded by a newer upload", "segment": "segment processed",
                "skipped": "segment skipped"}.get(summary["status"], "video")
-    log_json(level, message, request_id=request_id, **summary, timings=_rounded(timings))
+    log_json(level, message, request_id=request_id, **summary)
 
 
 def _rounded(timings: Mapping[str, float]) -> dict[str, float]:

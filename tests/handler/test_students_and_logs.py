@@ -27,9 +27,12 @@ def test_one_json_log_line_per_video(classroom: Pipeline, datasets: Path, capsys
     classroom.upload("logs/junk.mp4", b"junk")
     capsys.readouterr()
 
-    classroom.deliver()
+    summaries = classroom.deliver()
 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # What the handler returns for each video is what its log line says, timings included.
+    returned = [record for summary in summaries for record in summary["records"]]
+    assert [{k: v for k, v in line.items() if k not in ("level", "message", "request_id")} for line in lines] == returned
     assert [(line["key"], line["level"]) for line in lines] == [("logs/test_8.mp4", "INFO"), ("logs/junk.mp4", "ERROR")]
     ok, rejected = lines
     assert ok["students"] == ["president_obama"]
