@@ -46,8 +46,8 @@ COPY handler/ ${LAMBDA_TASK_ROOT}/handler/
 
 # Work a cold start would otherwise repeat on Lambda's read-only file system: compile the
 # handler's bytecode, and save dlib's HOG face detector in its file format beside the
-# models (loading it takes 3 ms, building it 0.5 s; see handler/faces.py).
+# models (loading it takes 3 ms, building it 0.5 s; see handler/faces/detector.py).
 RUN python3 -m compileall -q "${LAMBDA_TASK_ROOT}/handler" \
-    && python3 -c "from handler.faces import save_detector; print(save_detector())"
+    && python3 -c "from handler.faces.detector import save_detector; print(save_detector())"
 
 CMD ["handler.app.handler"]

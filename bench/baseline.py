@@ -6,7 +6,7 @@ The old CDK project's Lambda, after writing the S3 object to /tmp:
    shell string, into a fresh temporary folder);
 2. for each JPEG in name order:
    - loaded the roster pickle file again (here through the restricted loader
-     `handler.enrol.import_pickle`, never a plain `pickle.load`: same file read and decode
+     `handler.faces.enrol.import_pickle`, never a plain `pickle.load`: same file read and decode
      per frame, without the unsafe unpickler),
    - `face_recognition.load_image_file(jpeg)` (PIL decode to RGB),
    - `face_recognition.face_encodings(image)` with the library's defaults: HOG detection on
@@ -69,7 +69,7 @@ def recognise(video: Path, roster_pickle: Path, tolerance: float = 0.6) -> Basel
     """Run the original method on one video; time everything from ffmpeg to the answer."""
     import face_recognition  # loads all four dlib models at import, as the original Lambda did
 
-    from handler.enrol import import_pickle
+    from handler.faces.enrol import import_pickle
 
     timings = {"extract": 0.0, "roster_reload": 0.0, "load_image": 0.0, "encodings": 0.0, "compare": 0.0}
     start = time.perf_counter()

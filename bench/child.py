@@ -41,11 +41,11 @@ def cold_start(roster: str) -> dict:
     t0 = time.perf_counter()
     import handler.app  # noqa: F401  (the Lambda's entry module, as the runtime imports it)
     t1 = time.perf_counter()
-    from handler.roster import Roster
+    from handler.faces.roster import Roster
 
     loaded = Roster.load(roster)
     t2 = time.perf_counter()
-    from handler.faces import face_finder
+    from handler.faces.detector import face_finder
 
     face_finder()
     t3 = time.perf_counter()
@@ -67,9 +67,9 @@ def long_video(video: str, roster: str, repeat: int) -> dict:
     Uses every CPU this process may run on (the parent pins it, or not).
     """
     t0 = time.perf_counter()
-    from handler.faces import face_finder
-    from handler.recognition import recognise_video
-    from handler.roster import Roster
+    from handler.faces.detector import face_finder
+    from handler.tracks.recognition import recognise_video
+    from handler.faces.roster import Roster
     from handler.settings import RecognitionSettings
 
     loaded = Roster.load(roster)
@@ -102,7 +102,7 @@ def detector_costs(datasets: str, repeat: int) -> dict:
 
     import cv2
 
-    from handler.faces import FaceFinder, available_cores
+    from handler.faces.detector import FaceFinder, available_cores
     from handler.settings import RecognitionSettings
     from classroom.scene import group_photo_frame
 
@@ -142,9 +142,9 @@ def profile(runs: list[tuple[str, str]], roster: str, top: int) -> dict:
     import cProfile
     import pstats
 
-    from handler.faces import face_finder
-    from handler.recognition import recognise_video
-    from handler.roster import Roster
+    from handler.faces.detector import face_finder
+    from handler.tracks.recognition import recognise_video
+    from handler.faces.roster import Roster
     from handler.settings import RecognitionSettings
 
     loaded = Roster.load(roster)

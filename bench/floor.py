@@ -47,7 +47,7 @@ def first_answering_frame(video: Path, finder, roster, expected: str | None, tol
 
 
 def _coarse_px(gray: np.ndarray) -> float:
-    from handler.recognition import COARSE_FACE_SHARE
+    from handler.tracks.recognition import COARSE_FACE_SHARE
 
     return gray.shape[0] * COARSE_FACE_SHARE
 

@@ -24,7 +24,7 @@ GOAL_SECONDS = 120  # a 90-minute lecture's CSV within 2 minutes of the upload
 
 
 def _segment_count(video_seconds: float, segment_seconds: float) -> int:
-    from handler.timeline import segments
+    from handler.video.timeline import segments
 
     return len(segments(video_seconds, segment_seconds))
 

@@ -354,7 +354,7 @@ def _reference_roster(datasets: Path) -> tuple[list[str], np.ndarray]:
     """The combined roster computed with the reference library (for the ground-truth check)."""
     import face_recognition
 
-    from handler.enrol import import_pickle
+    from handler.faces.enrol import import_pickle
 
     classroom = import_pickle(datasets / "classroom" / "encoding.pickle")
     names, encodings = list(classroom.names), [np.asarray(e) for e in classroom.encodings]

@@ -29,8 +29,8 @@ def init_worker(cpu: int, first_on_path: str | None = None) -> None:
 
 @functools.cache
 def _roster(path: str):
-    from handler.enrol import import_pickle
-    from handler.roster import Roster
+    from handler.faces.enrol import import_pickle
+    from handler.faces.roster import Roster
 
     return import_pickle(path) if path.endswith(".pickle") else Roster.load(path)
 
@@ -38,8 +38,8 @@ def _roster(path: str):
 def warm_ours(roster_path: str, video: str) -> float:
     """Import the handler, load the models and the roster, run one video untimed."""
     started = time.perf_counter()
-    from handler.faces import face_finder
-    from handler.recognition import recognise_video
+    from handler.faces.detector import face_finder
+    from handler.tracks.recognition import recognise_video
     from handler.settings import RecognitionSettings
 
     face_finder()
@@ -49,7 +49,7 @@ def warm_ours(roster_path: str, video: str) -> float:
 
 def run_ours(video: str, roster_path: str, mode: str = "first") -> dict:
     """One timed `recognise_video` call with a warm finder and roster, default settings."""
-    from handler.recognition import recognise_video
+    from handler.tracks.recognition import recognise_video
     from handler.settings import RecognitionSettings
 
     roster = _roster(roster_path)
@@ -71,7 +71,7 @@ def run_ours(video: str, roster_path: str, mode: str = "first") -> dict:
 def floor_frame(video: str, roster_path: str, expected: str | None) -> int | None:
     """Untimed: the first frame in which our finder sees the expected person."""
     from bench.floor import first_answering_frame
-    from handler.faces import face_finder
+    from handler.faces.detector import face_finder
 
     return first_answering_frame(Path(video), face_finder(), _roster(roster_path), expected)
 
@@ -79,7 +79,7 @@ def floor_frame(video: str, roster_path: str, expected: str | None) -> int | Non
 def run_floor(video: str, frame_index: int) -> dict:
     """One timed floor measurement (decode to the frame, one detection, one encode)."""
     from bench.floor import measure
-    from handler.faces import face_finder
+    from handler.faces.detector import face_finder
 
     result = measure(Path(video), frame_index, face_finder())
     return {"seconds": result.seconds, "frame_index": result.frame_index, "timings": result.timings}
@@ -89,8 +89,8 @@ def save_rosters(classroom_pickle: str, enroll_dir: str, out_dir: str) -> dict:
     """Untimed: the classroom roster as .npz, and classroom + faces/enroll combined."""
     import numpy as np
 
-    from handler.enrol import build_roster, import_pickle
-    from handler.roster import Roster
+    from handler.faces.enrol import build_roster, import_pickle
+    from handler.faces.roster import Roster
 
     classroom = import_pickle(classroom_pickle)
     enrolled = build_roster(enroll_dir)

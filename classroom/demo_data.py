@@ -184,7 +184,7 @@ def build_demo_data(out: Path) -> dict[str, Path]:
     """
     import cv2
 
-    from handler.enrol import build_roster
+    from handler.faces.enrol import build_roster
 
     out = Path(out)
     (out / "expected.csv").unlink(missing_ok=True)

@@ -153,14 +153,14 @@ president_biden and president_obama: enrolling them twice under two names would 
 person two students)."""
 
 
-def build_scene_roster(datasets: Path):  # -> handler.roster.Roster
+def build_scene_roster(datasets: Path):  # -> handler.faces.roster.Roster
     """The roster scenes are judged against: the original encoding.pickle (11 people), three
     `faces/enroll/` people from their enrolment photos, and the two demo portraits."""
     import cv2
 
     from classroom.demo_data import PEOPLE
-    from handler.enrol import encode_photo, import_pickle
-    from handler.roster import Roster
+    from handler.faces.enrol import encode_photo, import_pickle
+    from handler.faces.roster import Roster
 
     base = import_pickle(datasets / "classroom" / "encoding.pickle")
     names, encodings = list(base.names), [base.encodings]

@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from handler.segments.segment_contract import JOBS_EXPIRY_ATTRIBUTE, JOBS_PARTITION_KEY, JOBS_SORT_KEY
 from infra.config import StackConfig
-from handler.segment_contract import JOBS_EXPIRY_ATTRIBUTE, JOBS_PARTITION_KEY, JOBS_SORT_KEY
 from infra.contract import (
     STUDENTS_KEY,
     STUDENTS_KEY_TYPE,
@@ -152,26 +152,22 @@ def _create_jobs_table(dynamodb: Any, config: StackConfig) -> None:
         "Enabled": True, "AttributeName": JOBS_EXPIRY_ATTRIBUTE})
 
 
-def _create_failed_uploads_queue(sqs: Any, config: StackConfig, dead_letter_url: str) -> tuple[str, str]:
-    """The failed-uploads queue as the stack makes it: redriven to the dead-letter queue."""
-    attributes = failed_uploads_queue_attributes(config.timeout)
+def _create_redriven_queue(sqs: Any, name: str, attributes: dict[str, int], dead_letter_url: str) -> tuple[str, str]:
+    """A queue the function consumes, as the stack makes it: visibility and maxReceiveCount from
+    the contract, redriven to the dead-letter queue. Its URL and ARN."""
     dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": str(attributes["max_receive_count"])}
-    url = sqs.create_queue(QueueName=failed_uploads_queue_name(config), Attributes={
+    url = sqs.create_queue(QueueName=name, Attributes={
         "VisibilityTimeout": str(attributes["visibility_timeout"]), "RedrivePolicy": json.dumps(redrive)})["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return url, arn
 
 
 def _create_segment_queues(sqs: Any, config: StackConfig) -> tuple[str, str, str]:
-    """The segment queue as the stack makes it: visibility and maxReceiveCount from the contract."""
-    attributes = segment_queue_attributes(config.timeout)
+    """The segment queue and its own dead-letter queue."""
     dead_letter_url = sqs.create_queue(QueueName=segment_dead_letter_name(config))["QueueUrl"]
-    dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": str(attributes["max_receive_count"])}
-    url = sqs.create_queue(QueueName=segment_queue_name(config), Attributes={
-        "VisibilityTimeout": str(attributes["visibility_timeout"]), "RedrivePolicy": json.dumps(redrive)})["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, arn = _create_redriven_queue(sqs, segment_queue_name(config), segment_queue_attributes(config.timeout),
+                                      dead_letter_url)
     return url, arn, dead_letter_url
 
 
@@ -183,7 +179,8 @@ def provision(config: StackConfig, s3: Any, sqs: Any, dynamodb: Any, sns: Any) -
     students = _seed_students(dynamodb, config)
     _create_jobs_table(dynamodb, config)
     queue_url, queue_arn, dead_letter_url = _create_queues(sqs, config)
-    failed_uploads_url, failed_uploads_arn = _create_failed_uploads_queue(sqs, config, dead_letter_url)
+    failed_uploads_url, failed_uploads_arn = _create_redriven_queue(
+        sqs, failed_uploads_queue_name(config), failed_uploads_queue_attributes(config.timeout), dead_letter_url)
     segment_url, segment_arn, segment_dead_letter_url = _create_segment_queues(sqs, config)
     topic_arn, messages_url = _create_topic(sns, sqs, config)
     s3.put_bucket_notification_configuration(

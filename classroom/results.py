@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handler.result_files import CSV_HEADER
+from handler.results.result_files import CSV_HEADER
 
 Row = tuple[str, str, str]  # (name, major, year): the columns the pipeline must get right
 EXPECTED_HEADER = ("video", "name", "major", "year")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from handler.enrol import EnrolmentError, build_roster, import_pickle
-from handler.roster import Roster, RosterError
+from handler.faces.enrol import EnrolmentError, build_roster, import_pickle
+from handler.faces.roster import Roster, RosterError
 
 OUTPUT = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("roster.npz"),

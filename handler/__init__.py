@@ -1,4 +1,8 @@
-"""The Lambda: S3 upload event → recognised students → CSV (or an error report)."""
+"""The Lambda: S3 upload event → recognised students → CSV (or an error report).
+
+One folder per stage, each importing only the ones before it: video → faces → tracks →
+attendance → results → segments → intake, with app.py (the events' shapes) at the door and
+settings, events, failures, aws and logs shared by all (README, Layout)."""
 import os
 
 # FFmpeg inside OpenCV reports every damaged packet on stderr; the handler reports the

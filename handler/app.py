@@ -10,7 +10,7 @@ reported as batch item failures) so that Lambda or SQS tries again, a bounded nu
 An upload whose every try was stopped (out of memory, out of time) comes back as Lambda's
 record of the failed invocation, through a third queue, and gets its error report then.
 Clients, models and the roster live at module level (handler.aws) so a warm container
-reuses them. The work itself is in handler.uploads, handler.segment_runs and handler.results;
+reuses them. The work itself is in handler.intake.uploads, handler.segments.segment_runs and handler.results.publish;
 this module alone knows the shapes of the events.
 """
 from __future__ import annotations
@@ -20,15 +20,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from handler.events import BadRecord, records, upload
-from handler.failed_invocations import FailedInvocation, failed_invocation, is_failed_invocation
-from handler.limits import Limits
+from handler.intake.failed_invocations import FailedInvocation, failed_invocation, is_failed_invocation
+from handler.intake.uploads import process_upload, report_failed_upload
 from handler.logs import log_json
-from handler.notify import topic_arn
-from handler.results import Call
-from handler.segment_runs import process_segment
-from handler.segment_tasks import SegmentRecord, is_queue_event, segment_record
+from handler.results.notify import topic_arn
+from handler.results.publish import Call
+from handler.segments.segment_runs import process_segment
+from handler.segments.segment_tasks import SegmentRecord, is_queue_event, segment_record
 from handler.settings import Settings, load_settings
-from handler.uploads import process_upload, report_failed_upload
+from handler.video.limits import Limits
 
 
 def _call(context: Any, settings: Settings) -> Call:
@@ -114,7 +114,7 @@ def _run_segment(record: SegmentRecord, context: Any, settings: Settings, reques
 
 def _report_failed_uploads(failed: FailedInvocation, context: Any, settings: Settings,
                            request_id: str | None) -> list[dict[str, Any]]:
-    """Each upload of an event Lambda gave up on → its error report (handler.failed_invocations)."""
+    """Each upload of an event Lambda gave up on → its error report (handler.intake.failed_invocations)."""
     results: list[dict[str, Any]] = []
     for record in records(failed.event):
         try:

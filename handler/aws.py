@@ -8,9 +8,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from handler.faces.roster import Roster, RosterCache, RosterError
 from handler.failures import RosterUnavailable, error_code
-from handler.jobs import Jobs
-from handler.roster import Roster, RosterCache, RosterError
+from handler.segments.jobs import Jobs
 from handler.settings import Settings
 
 roster_cache = RosterCache()

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handler.frames import UnreadableVideo
-from handler.limits import OverLimit
+from handler.video.frames import UnreadableVideo
+from handler.video.limits import OverLimit
 
 BAD_INPUT, OVER_LIMIT, MISSING, REPLACED, BAD_ROSTER, TRANSIENT = (
     "bad input", "over a limit", "missing object", "replaced", "bad roster", "transient")

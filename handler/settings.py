@@ -145,7 +145,7 @@ class Settings:
     output_bucket: str
     students_table: str
     roster: S3Location
-    jobs_table: str  # segment jobs and the newest upload of each key (handler.jobs)
+    jobs_table: str  # segment jobs and the newest upload of each key (handler.segments.jobs)
     segment_queue: str  # the name of the SQS queue of segments, which the function also consumes
     notify_topic: str  # the name of the SNS topic of results (its ARN: the function's region and account)
     recognition: RecognitionSettings = RecognitionSettings()

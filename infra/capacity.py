@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from handler.segment_contract import (
+from handler.segments.segment_contract import (
     PLANNED_SECONDS_PER_VIDEO_SECOND,
     PLANNING_ALLOWANCE_SECONDS,
     SEGMENT_MAX_RECEIVES,

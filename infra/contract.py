@@ -2,7 +2,7 @@
 handler share, each written once. No Pulumi import, so the local stack and the tests use it.
 
 The handler's own side of the contract stays in handler/ (the image holds nothing else):
-its environment variables (handler.settings) and the table's key (handler.students).
+its environment variables (handler.settings) and the table's key (handler.attendance.students).
 """
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import itertools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from handler.courses import course_key
+from handler.attendance.courses import course_key
+from handler.attendance.students import STUDENTS_KEY
 from handler.events import parse_s3_uri
-from handler.segment_contract import JOBS_PARTITION_KEY, JOBS_SORT_KEY, SEGMENT_MAX_RECEIVES, SEGMENT_RETRY_SLACK_SECONDS
+from handler.segments.segment_contract import JOBS_PARTITION_KEY, JOBS_SORT_KEY, SEGMENT_MAX_RECEIVES, SEGMENT_RETRY_SLACK_SECONDS
 from handler.settings import Settings
-from handler.students import STUDENTS_KEY
 
 if TYPE_CHECKING:
     from infra.config import StackConfig
@@ -90,7 +90,7 @@ def segment_dead_letter_name(config: StackConfig) -> str:
 
 def failed_uploads_queue_name(config: StackConfig) -> str:
     """Lambda's on-failure destination: the records of upload events whose every try failed
-    (handler.failed_invocations). The function consumes it and writes each upload's error report."""
+    (handler.intake.failed_invocations). The function consumes it and writes each upload's error report."""
     return f"{config.name_prefix}-failed-uploads"
 
 
@@ -141,7 +141,7 @@ def student_item(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 def course_items(records: Iterable[Mapping[str, Any]]) -> list[dict[str, dict[str, Any]]]:
     """One DynamoDB-JSON item per course named in the (validated) student records: its key
-    (handler.courses.course_key), its id and the names on its list."""
+    (handler.attendance.courses.course_key), its id and the names on its list."""
     courses: dict[str, set[str]] = {}
     for record in records:
         for course in record.get("courses") or ():

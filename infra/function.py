@@ -25,7 +25,7 @@ from infra.contract import (
     failed_uploads_queue_attributes,
     log_group_name,
 )
-from infra.segments import redrive_policy
+from infra.segments import redriven_queue
 
 MAX_EVENT_AGE_SECONDS = 2 * 60 * 60
 """How long an upload may wait (throttled by reserved concurrency) before it is given up
@@ -125,7 +125,7 @@ def handler_policy(
             {
                 "Sid": "ReadCourseLists",
                 "Effect": "Allow",
-                # One Query on a course item's key (handler.courses.fetch_course), on the table
+                # One Query on a course item's key (handler.attendance.courses.fetch_course), on the table
                 # itself: the table has no index, and a Scan is never needed.
                 "Action": ["dynamodb:Query"],
                 "Resource": [table_arn],
@@ -163,7 +163,7 @@ def handler_policy(
             {
                 "Sid": "TrackJobs",
                 "Effect": "Allow",
-                # The job, its finished segments and each key's newest upload (handler/segment_contract.py):
+                # The job, its finished segments and each key's newest upload (handler/segments/segment_contract.py):
                 # items written and updated per segment, a job's segments read back with Query for
                 # the merge, and cleared (DeleteItem, BatchWriteItem) once the result is written.
                 "Action": [
@@ -216,16 +216,9 @@ class VideoFunction(pulumi.ComponentResource):
             sqs_managed_sse_enabled=True,
             opts=child,
         )
-        failed_uploads = failed_uploads_queue_attributes(args.timeout)
-        self.failed_uploads_queue = aws.sqs.Queue(
-            f"{name}-failed-uploads",
-            name=args.failed_uploads_queue_name,
-            visibility_timeout_seconds=failed_uploads["visibility_timeout"],
-            redrive_policy=self.dead_letter_queue.arn.apply(
-                lambda arn: redrive_policy(arn, failed_uploads["max_receive_count"])
-            ),
-            sqs_managed_sse_enabled=True,
-            opts=child,
+        self.failed_uploads_queue = redriven_queue(
+            f"{name}-failed-uploads", args.failed_uploads_queue_name,
+            failed_uploads_queue_attributes(args.timeout), self.dead_letter_queue, child,
         )
         self.role = aws.iam.Role(f"{name}-role", assume_role_policy=assume_role_policy(), opts=child)
         self.policy = policy = aws.iam.RolePolicy(

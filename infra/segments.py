@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from handler.segment_contract import JOBS_EXPIRY_ATTRIBUTE, JOBS_PARTITION_KEY, JOBS_SORT_KEY
+from handler.segments.segment_contract import JOBS_EXPIRY_ATTRIBUTE, JOBS_PARTITION_KEY, JOBS_SORT_KEY
 from infra.contract import (
     DEAD_LETTER_RETENTION_SECONDS,
     JOBS_KEYS,
@@ -70,6 +70,21 @@ def redrive_policy(dead_letter_arn: str, max_receive_count: int) -> str:
     return json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": max_receive_count})
 
 
+def redriven_queue(name: str, queue_name: str, attributes: dict[str, int], dead_letter: aws.sqs.Queue,
+                   opts: pulumi.ResourceOptions) -> aws.sqs.Queue:
+    """An encrypted queue the function consumes: a message it did not settle comes back after
+    `visibility_timeout`, and goes to `dead_letter` after `max_receive_count` receives
+    (infra.contract.segment_queue_attributes)."""
+    return aws.sqs.Queue(
+        name,
+        name=queue_name,
+        visibility_timeout_seconds=attributes["visibility_timeout"],
+        redrive_policy=dead_letter.arn.apply(lambda arn: redrive_policy(arn, attributes["max_receive_count"])),
+        sqs_managed_sse_enabled=True,
+        opts=opts,
+    )
+
+
 class SegmentQueue(pulumi.ComponentResource):
     """The encrypted segment queue and its own dead-letter queue.
 
@@ -92,16 +107,7 @@ class SegmentQueue(pulumi.ComponentResource):
             sqs_managed_sse_enabled=True,
             opts=child,
         )
-        self.queue = aws.sqs.Queue(
-            name,
-            name=args.queue_name,
-            visibility_timeout_seconds=attributes["visibility_timeout"],
-            redrive_policy=self.dead_letter_queue.arn.apply(
-                lambda arn: redrive_policy(arn, attributes["max_receive_count"])
-            ),
-            sqs_managed_sse_enabled=True,
-            opts=child,
-        )
+        self.queue = redriven_queue(name, args.queue_name, attributes, self.dead_letter_queue, child)
         self.register_outputs({"queue_url": self.queue.url, "dead_letter_queue_url": self.dead_letter_queue.url})
 
 

@@ -3,7 +3,7 @@
 `courses` (optional) lists the ids of the courses a student takes; the stack turns them into
 one item per course in the students table (infra.contract.course_items), which is how the
 handler finds a course's list. The rules for a course id and for the table key of a course
-item are the handler's (handler.courses): a value it could never look up is refused here.
+item are the handler's (handler.attendance.courses): a value it could never look up is refused here.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from handler.courses import COURSE_ID, COURSE_PREFIX
+from handler.attendance.courses import COURSE_ID, COURSE_PREFIX
 from infra.errors import ConfigError
 
 KEY = "studentsFile"

@@ -6,7 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from classroom.__main__ import cli
-from handler.roster import Roster
+from handler.faces.roster import Roster
 
 
 def test_build_writes_a_roster_of_the_enrolled_people(datasets: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from classroom.emulator import EMULATOR_ENVIRONMENT
 from classroom.local_stack import LocalStack, load_stack_config
-from handler.enrol import import_pickle
+from handler.faces.enrol import import_pickle
 
 
 @pytest.fixture(scope="session")

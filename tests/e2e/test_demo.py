@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from classroom.results import load_expected
-from handler.roster import Roster
+from handler.faces.roster import Roster
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -15,9 +15,9 @@ from classroom.local_stack import LocalStack, load_stack_config
 from classroom.people import STUDENTS, build_scene_roster
 from classroom.scene import lecture_hall, write_scene
 from classroom.scene_truth import students_records
-from handler.recognition import recognise_video
-from handler.result_files import attendance_csv
-from handler.sheet import attendance_sheet
+from handler.attendance.sheet import attendance_sheet
+from handler.results.result_files import attendance_csv
+from handler.tracks.recognition import recognise_video
 from infra.contract import jobs_table_name, segment_queue_attributes
 from tests.e2e.test_local_stack_classroom import wait_for_object
 from tests.handler.videos import lecture_video
@@ -44,8 +44,8 @@ def handler(event, context):
         index = body["index"]
         if "damaged" in body["job"]["key"] and index == 1:  # bytes the decoder cannot read, in 1:00-2:00
             from unittest import mock
-            from handler import segment_runs
-            from handler.frames import UnreadableVideo
+            from handler.segments import segment_runs
+            from handler.video.frames import UnreadableVideo
             damage = UnreadableVideo("the video is damaged after 1:12 (Invalid data found when processing input)")
             with mock.patch.object(segment_runs, "recognise_span", side_effect=damage):
                 return app.handler(event, context)
@@ -112,7 +112,7 @@ def test_a_ten_minute_lecture_in_one_minute_segments_gives_the_csv_of_reading_it
     config, s3 = stack.config, stack.client("s3")
     s3.upload_file(str(ten_minute_lecture), config.input_bucket, "cse546/week 3/lecture.mp4")
     # Meanwhile, the same video read whole in this process, with the same settings.
-    from handler.roster import Roster
+    from handler.faces.roster import Roster
 
     whole = recognise_video(ten_minute_lecture, Roster.load(scene_files["roster"]), config.recognition)
     records = {r["name"]: {"major": r["major"], "year": r["year"]} for r in json.loads(scene_files["students"].read_text())}

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from classroom.emulator import Emulator
-from handler.enrol import import_pickle
-from handler.roster import Roster
+from handler.faces.enrol import import_pickle
+from handler.faces.roster import Roster
 from tests.handler.pipeline import Pipeline, PipelineFactory, make_pipeline
 
 

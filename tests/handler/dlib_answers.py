@@ -9,8 +9,8 @@ from pathlib import Path
 import cv2
 import dlib
 
-from handler.faces import FaceFinder
 from classroom.scene import group_photo_frame
+from handler.faces.detector import FaceFinder
 
 
 def answers(datasets: Path) -> dict:

@@ -25,7 +25,7 @@ from classroom.inbox import Message, read_messages
 from classroom.lambda_context import LambdaContext
 from classroom.provision import provision
 from handler import app
-from handler.roster import Roster
+from handler.faces.roster import Roster
 from infra.config import StackConfig, parse_config
 from infra.contract import lambda_environment
 

@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 
 from classroom.lambda_context import LambdaContext
-from handler.result_files import CSV_HEADER
-from handler.roster import Roster
+from handler import app, aws
+from handler.faces.roster import Roster
+from handler.intake import uploads
+from handler.results.result_files import CSV_HEADER
 from handler.settings import SettingsError
 from tests.handler.pipeline import Pipeline, PipelineFactory, lambda_context
 from tests.handler.videos import claim_frames, clip_in_container, faceless_video, lecture_video, still_video
-from handler import app, aws, uploads
 
 NOT_A_VIDEO = "the file cannot be read as a video: it could not be opened as a video (not a video, or truncated)"
 

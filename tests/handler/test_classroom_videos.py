@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from classroom.results import load_expected, parse_result_csv
-from handler.result_files import CSV_HEADER
+from handler.results.result_files import CSV_HEADER
 from tests.handler.pipeline import Pipeline
 
 

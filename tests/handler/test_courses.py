@@ -2,7 +2,6 @@
 or absent, visitors marked, the evidence page beside the CSV, one message to the teacher."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ import pytest
 
 from classroom.people import STUDENTS, build_scene_roster
 from classroom.scene_truth import students_records
-from handler.roster import Roster
+from handler.faces.roster import Roster
 from tests.handler.pipeline import Pipeline, PipelineFactory
 from tests.handler.videos import seated_class
 
@@ -153,12 +152,12 @@ def test_a_course_lecture_in_segments_gives_the_csv_and_the_cards_of_reading_it_
 ) -> None:
     import os
 
-    from handler.courses import Course
-    from handler.evidence_page import render_page
-    from handler.recognition import recognise_video
-    from handler.result_files import attendance_csv
+    from handler.attendance.courses import Course
+    from handler.results.evidence_page import render_page
+    from handler.tracks.recognition import recognise_video
+    from handler.results.result_files import attendance_csv
     from handler.settings import load_settings
-    from handler.sheet import attendance_sheet
+    from handler.attendance.sheet import attendance_sheet
 
     monkeypatch.setenv("SEGMENT_SECONDS", "10")
     video = seated_class(tmp_path / "long.mp4", datasets, IN_CLASS + [VISITOR], seconds=25.0)

@@ -9,8 +9,8 @@ import face_recognition
 import numpy as np
 import pytest
 
-from handler.enrol import EnrolmentError, build_roster, import_pickle
-from handler.faces import FaceFinder
+from handler.faces.detector import FaceFinder
+from handler.faces.enrol import EnrolmentError, build_roster, import_pickle
 
 
 def test_encodings_equal_the_face_recognition_librarys(datasets: Path) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from handler import app, uploads
+from handler import app
+from handler.intake import uploads
 from tests.handler.pipeline import Pipeline, lambda_context
 
 

@@ -6,8 +6,8 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from handler.failures import (BAD_INPUT, BAD_ROSTER, MISSING, OVER_LIMIT, REPLACED, TRANSIENT, RosterUnavailable,
                               classify)
-from handler.frames import UnreadableVideo
-from handler.limits import OverLimit
+from handler.video.frames import UnreadableVideo
+from handler.video.limits import OverLimit
 
 
 def s3_error(code: str, status: int) -> ClientError:

@@ -7,7 +7,7 @@ import av
 import pytest
 
 from classroom.scene import encode_h264
-from handler.frames import DecodeStats, sample_frames
+from handler.video.frames import DecodeStats, sample_frames
 
 
 def clip_frames(datasets: Path) -> list:

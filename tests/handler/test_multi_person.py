@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handler.enrol import build_roster
+from handler.faces.enrol import build_roster
 from tests.handler.pipeline import PipelineFactory
 from tests.handler.videos import still_video
 

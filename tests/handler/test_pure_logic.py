@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from handler.events import BadRecord, error_key, output_key, parse_s3_uri, video_location
-from handler.roster import Match, Roster, RosterError
+from handler.faces.roster import Match, Roster, RosterError
 from handler.settings import RecognitionSettings, SettingsError, knobs, load_settings
 
 
@@ -174,14 +174,14 @@ def test_result_keys_stay_within_s3s_1024_bytes() -> None:
 )
 def test_frames_are_read_at_the_size_the_memory_can_process(memory_mb: int, frame: tuple[int, int],
                                                             read_at: tuple[int, int]) -> None:
-    from handler.limits import Limits
+    from handler.video.limits import Limits
 
     assert Limits(memory_mb, 0.0).read_size(*frame) == read_at
 
 
 def test_frames_the_decoder_cannot_hold_are_refused_naming_the_setting() -> None:
     """The 16000x16000 upload of the faults issue: 6 GB in the decoder alone, on 3008 MB."""
-    from handler.limits import Limits, OverLimit
+    from handler.video.limits import Limits, OverLimit
 
     with pytest.raises(OverLimit, match=r"^its frames are 16000x16000 pixels \(256.0 megapixels\): decoding them alone "
                                         r"needs about 5,859 MB, more than the function's 3008 MB of memory can spare; "
@@ -190,8 +190,8 @@ def test_frames_the_decoder_cannot_hold_are_refused_naming_the_setting() -> None
 
 
 def test_a_span_result_keeps_its_warnings_through_storage_and_the_merge_keeps_each_once() -> None:
-    from handler.span_result import SpanResult, merge
-    from handler.timeline import Span
+    from handler.tracks.span_result import SpanResult, merge
+    from handler.video.timeline import Span
 
     warning = "the video's 7680x4320 frames were read at 4944x2780, ..."
     parts = [SpanResult(Span(0.0, 60.0), 0.5, warnings=[warning]), SpanResult(Span(60.0, 120.0), 0.5, warnings=[warning])]

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handler.events import S3Location
-from handler.s3_video import FIRST_READ_BYTES, READ_AHEAD_BYTES, S3VideoFile
+from handler.video.s3_video import FIRST_READ_BYTES, READ_AHEAD_BYTES, S3VideoFile
 from tests.handler.pipeline import Pipeline
 
 SIZE = 20 << 20

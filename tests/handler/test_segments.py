@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from handler import app, aws
-from handler.jobs import MERGED, Job, Jobs
-from handler.recognition import recognise_video
-from handler.result_files import attendance_csv
-from handler.sheet import attendance_sheet
-from handler.roster import Roster
-from handler.segment_contract import SEGMENT_ATTEMPTS
+from handler.attendance.sheet import attendance_sheet
+from handler.faces.roster import Roster
+from handler.results.result_files import attendance_csv
+from handler.segments.jobs import MERGED, Job, Jobs
+from handler.segments.segment_contract import SEGMENT_ATTEMPTS
 from handler.settings import load_settings
+from handler.tracks.recognition import recognise_video
 from tests.handler.pipeline import Pipeline, lambda_context
 from tests.handler.videos import lecture_video
 

@@ -14,13 +14,13 @@ import pytest
 
 from classroom.people import build_scene_roster
 from classroom.scene import Scene, Seat, write_scene
-from classroom.scene_truth import students_records
-from handler.faces import overlap
-from handler.recognition import recognise_video
-from handler.roster import Roster
-from handler.settings import RecognitionSettings
-from tests.handler.pipeline import PipelineFactory
 from classroom.scene import group_photo_video
+from classroom.scene_truth import students_records
+from handler.faces.detector import overlap
+from handler.faces.roster import Roster
+from handler.settings import RecognitionSettings
+from handler.tracks.recognition import recognise_video
+from tests.handler.pipeline import PipelineFactory
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BANDS = {"<32 px": (0, 32), "32-39 px": (32, 40), ">=40 px": (40, 10_000)}

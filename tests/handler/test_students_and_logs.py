@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handler.students import fetch_students
+from handler.attendance.students import fetch_students
 from tests.handler.pipeline import Pipeline, PipelineFactory
 
 

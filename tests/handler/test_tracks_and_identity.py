@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handler.faces import merge_boxes, overlap
-from handler.frames import Sampler
-from handler.identity import ENCODE_AFTER_SECONDS, MAX_ENCODINGS, Identity, Vote, decide
-from handler.presence import NamedTrack, presence
-from handler.roster import Nearest
-from handler.tracking import MISSES_TO_END, SETTLE_LOOKS, ChangeWatch, Look, Tracker
+from handler.faces.detector import merge_boxes, overlap
+from handler.faces.roster import Nearest
+from handler.tracks.identity import ENCODE_AFTER_SECONDS, MAX_ENCODINGS, Identity, Vote, decide
+from handler.tracks.presence import NamedTrack, presence
+from handler.tracks.tracking import MISSES_TO_END, SETTLE_LOOKS, ChangeWatch, Look, Tracker
+from handler.video.frames import Sampler
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from handler.segment_contract import PLANNED_SECONDS_PER_VIDEO_SECOND, PLANNING_ALLOWANCE_SECONDS
+from handler.segments.segment_contract import PLANNED_SECONDS_PER_VIDEO_SECOND, PLANNING_ALLOWANCE_SECONDS
 from handler.settings import RecognitionSettings, knobs
 from infra.capacity import minimum_timeout
 from infra.config import PROJECT_DIR, StackConfig, declared_keys, from_stack_file, parse_config, project_defaults

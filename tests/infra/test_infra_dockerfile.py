@@ -114,7 +114,7 @@ def test_unused_face_models_never_reach_the_image() -> None:
     [install] = [args for op, args in instructions() if op == "RUN" and "pip install" in args]
     for unused in ("shape_predictor_68_face_landmarks.dat", "mmod_human_face_detector.dat"):
         assert re.search(rf"rm -(r)?f .*{re.escape(unused)}", install), unused
-    handler_source = "\n".join(p.read_text(encoding="utf-8") for p in (PROJECT_DIR / "handler").glob("*.py"))
+    handler_source = "\n".join(p.read_text(encoding="utf-8") for p in (PROJECT_DIR / "handler").rglob("*.py"))
     for used in ("shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"):
         assert used in install, f"the build should check {used} is present"
         assert used in handler_source, f"the handler no longer uses {used}; update the Dockerfile"
@@ -124,12 +124,12 @@ def test_unused_face_models_never_reach_the_image() -> None:
 
 def test_face_detector_is_saved_into_the_image() -> None:
     """The handler loads dlib's detector from a file the image must hold (it cannot write one on Lambda)."""
-    from handler.faces import save_detector
+    from handler.faces.detector import save_detector
 
     ops = instructions()
     copy_handler = ops.index(("COPY", "handler/ ${LAMBDA_TASK_ROOT}/handler/"))
     later_runs = [args for op, args in ops[copy_handler + 1:] if op == "RUN"]
-    assert any("from handler.faces import save_detector; print(save_detector())" in r for r in later_runs)
+    assert any("from handler.faces.detector import save_detector; print(save_detector())" in r for r in later_runs)
     assert callable(save_detector)
 
 

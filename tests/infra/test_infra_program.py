@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from handler.courses import COURSE_PREFIX
+from handler.attendance.courses import COURSE_PREFIX
 from infra.config import parse_config
 from infra.errors import ConfigError
-from handler.segment_contract import (
+from handler.segments.segment_contract import (
     JOBS_EXPIRY_ATTRIBUTE,
     JOBS_PARTITION_KEY,
     JOBS_SORT_KEY,

@@ -1,11 +1,11 @@
-"""Attendance sheets for the page's tests, made with the real handler.sheet.attendance_sheet."""
+"""Attendance sheets for the page's tests, made with the real handler.attendance.sheet.attendance_sheet."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handler.courses import Course
-from handler.presence import Presence
-from handler.sheet import Sheet, attendance_sheet
+from handler.attendance.courses import Course
+from handler.attendance.sheet import Sheet, attendance_sheet
+from handler.tracks.presence import Presence
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 COURSE_VIDEO = "cse546/2026-12-04/lecture.mp4"

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from handler.courses import Course
-from handler.evidence_page import bar_segments, clock, counts_line, duration, render_page
-from handler.sheet import Sheet, SheetRow, attendance_sheet
+from handler.attendance.courses import Course
+from handler.attendance.sheet import Sheet, SheetRow, attendance_sheet
+from handler.results.evidence_page import bar_segments, clock, counts_line, duration, render_page
 from tests.page.dom import Element, parse
 from tests.page.sheets import (
     ABSENT, COURSE_VIDEO, NO_CROP, PRESENT, SCRIPT_NAME, class_of, course_sheet, seen,
@@ -136,7 +136,7 @@ def test_a_video_of_unknown_length_is_drawn_to_the_last_moment_seen(crops) -> No
 
 
 def test_a_presence_without_intervals_is_drawn_first_to_last_seen(crops) -> None:
-    from handler.presence import Presence
+    from handler.tracks.presence import Presence
 
     person = Presence("a", 20.0, 29.5, 10.0, 0.3)
     root = parse(render_page(attendance_sheet("lesson.mp4", [person], {}, video_seconds=40.0)))

@@ -19,7 +19,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from handler.evidence_page import render_page
+from handler.results.evidence_page import render_page
 from tests.page.sheets import ABSENT, NO_CROP, PRESENT, SCRIPT_NAME, course_sheet
 
 PHONE_WIDTH = 390

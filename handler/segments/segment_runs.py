@@ -7,16 +7,16 @@ import time
 from typing import Any
 
 from handler import aws
-from handler.faces import face_finder
+from handler.faces.detector import face_finder
 from handler.failures import REPLACED, classify
-from handler.jobs import FAILED, MERGED, MERGING, RUNNING, Job
-from handler.recognition import recognise_span
-from handler.results import Call, log_video, publish_attendance, publish_error, source_metadata
-from handler.s3_video import S3VideoFile
-from handler.segment_contract import SEGMENT_ATTEMPTS
-from handler.segment_tasks import SegmentRecord
+from handler.results.publish import Call, log_video, publish_attendance, publish_error, source_metadata
+from handler.segments.jobs import FAILED, MERGED, MERGING, RUNNING, Job
+from handler.segments.segment_contract import SEGMENT_ATTEMPTS
+from handler.segments.segment_tasks import SegmentRecord
 from handler.settings import Settings
-from handler.span_result import SpanResult, merge
+from handler.tracks.recognition import recognise_span
+from handler.tracks.span_result import SpanResult, merge
+from handler.video.s3_video import S3VideoFile
 
 
 def process_segment(record: SegmentRecord, settings: Settings, call: Call) -> list[dict[str, Any]]:

@@ -10,18 +10,18 @@ from typing import Any
 from urllib.parse import quote
 
 from handler import aws
-from handler.courses import course_of_key, fetch_course
+from handler.attendance.courses import course_of_key, fetch_course
+from handler.attendance.sheet import Sheet, attendance_sheet
+from handler.attendance.students import fetch_students
 from handler.events import S3Location, error_key, output_key, page_key
-from handler.evidence_page import render_page
-from handler.limits import Limits
+from handler.faces.roster import Roster
 from handler.logs import log_json
-from handler.notify import error_message, publish, result_message
-from handler.result_files import attendance_csv, error_report
-from handler.roster import Roster
+from handler.results.evidence_page import render_page
+from handler.results.notify import error_message, publish, result_message
+from handler.results.result_files import attendance_csv, error_report
 from handler.settings import Settings
-from handler.sheet import Sheet, attendance_sheet
-from handler.span_result import Recognition
-from handler.students import fetch_students
+from handler.tracks.span_result import Recognition
+from handler.video.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Call:
 
     request_id: str | None
     limits: Limits
-    notify_arn: str | None  # the results topic (handler.notify.topic_arn); None: no function ARN to derive it
+    notify_arn: str | None  # the results topic (handler.results.notify.topic_arn); None: no function ARN to derive it
 
 
 def source_metadata(video: S3Location, size: int, etag: str, version: str | None) -> dict[str, str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from handler.roster import Nearest
+from handler.faces.roster import Nearest
 
 MIN_MARGIN = 0.1
 """An encoding must be this much nearer to its person than to the next one to count."""

@@ -3,7 +3,7 @@ the merge of a video's spans into one Recognition. Pure: no AWS, no decoder.
 
 Merging is exact because presence is a set of sampled instants per student: the spans are
 disjoint on the video's clock and sample the same instants reading the whole video would
-(handler.frames.Sampler), so the union of their instants is the whole video's.
+(handler.video.frames.Sampler), so the union of their instants is the whole video's.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from handler.presence import NamedTrack, Presence, presence
-from handler.timeline import Span
+from handler.tracks.presence import NamedTrack, Presence, presence
+from handler.video.timeline import Span
 
 COUNTS = ("frames_decoded", "frames_sampled", "faces_seen", "faces_unrecognised", "faces_encoded",
           "full_scans", "region_scans")

@@ -15,17 +15,17 @@ import threading
 import time
 from collections.abc import Iterator
 
-from handler.evidence import face_crop, jpeg
-from handler.faces import FaceFinder, face_finder
-from handler.frames import DecodeStats, Frame, VideoSource, check_complete, probe, sample_frames
-from handler.identity import Vote
-from handler.limits import Limits
-from handler.presence import NamedTrack
-from handler.roster import Roster
+from handler.faces.detector import FaceFinder, face_finder
+from handler.faces.evidence import face_crop, jpeg
+from handler.faces.roster import Roster
 from handler.settings import RecognitionSettings
-from handler.span_result import COUNTS, Recognition, SpanResult, merge
-from handler.timeline import WHOLE, Span, segments
-from handler.tracking import ChangeWatch, Track, Tracker
+from handler.tracks.identity import Vote
+from handler.tracks.presence import NamedTrack
+from handler.tracks.span_result import COUNTS, Recognition, SpanResult, merge
+from handler.tracks.tracking import ChangeWatch, Track, Tracker
+from handler.video.frames import DecodeStats, Frame, VideoSource, check_complete, probe, sample_frames
+from handler.video.limits import Limits
+from handler.video.timeline import WHOLE, Span, segments
 
 COARSE_FACE_SHARE = 0.15
 """`first` mode looks for faces at least this share of the frame height first (a cheap
@@ -115,11 +115,11 @@ def recognise_video(
     """Follow every face of the video and name the ones the roster knows, on evidence.
 
     A video longer than `settings.segment_seconds` is read as the segments the fan-out would
-    give it (handler.timeline.segments), one after another, and merged as they would be: the
+    give it (handler.video.timeline.segments), one after another, and merged as they would be: the
     result does not depend on whether the segments ran here or in parallel invocations.
     In `first` mode the video is read only until the first student is named.
-    Raises handler.frames.UnreadableVideo for a file that is not a complete video, and its
-    kind handler.limits.OverLimit for one over the function's `limits` (memory, time).
+    Raises handler.video.frames.UnreadableVideo for a file that is not a complete video, and its
+    kind handler.video.limits.OverLimit for one over the function's `limits` (memory, time).
     """
     duration = probe(source).duration
     spans = segments(duration, settings.segment_seconds)
@@ -141,7 +141,7 @@ def recognise_span(
     duration: float | None = None,
 ) -> SpanResult:
     """Follow every face of one span of the video, from fresh tracks, and name those the roster
-    knows. `duration` (the video's, from handler.frames.probe) lets a very short one be sampled
+    knows. `duration` (the video's, from handler.video.frames.probe) lets a very short one be sampled
     more densely (sampling_rate)."""
     finder = finder or face_finder()
     rate = sampling_rate(settings.frames_per_second, duration if span == WHOLE else None)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from handler.faces import Box, overlap
-from handler.identity import Identity
+from handler.faces.detector import Box, overlap
+from handler.tracks.identity import Identity
 
 THUMBNAIL_DIVISOR = 8
 """Change is measured on the grey frame shrunk by this factor (area averaging kills sensor noise)."""

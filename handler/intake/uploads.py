@@ -7,20 +7,20 @@ from typing import Any
 
 from handler import aws
 from handler.events import Upload
-from handler.failed_invocations import RETRIES_EXHAUSTED, FailedInvocation, failure_reason
-from handler.faces import face_finder
+from handler.faces.detector import face_finder
+from handler.intake.failed_invocations import RETRIES_EXHAUSTED, FailedInvocation, failure_reason
 from handler.failures import BAD_ROSTER, REPLACED, classify
-from handler.frames import probe
-from handler.jobs import Job
-from handler.limits import check_length
-from handler.recognition import recognise_span
-from handler.results import Call, log_video, publish_attendance, publish_error, source_metadata
-from handler.s3_video import S3VideoFile
-from handler.segment_queue import send_segments
-from handler.segment_tasks import SegmentTask
+from handler.results.publish import Call, log_video, publish_attendance, publish_error, source_metadata
+from handler.segments.jobs import Job
+from handler.segments.segment_queue import send_segments
+from handler.segments.segment_tasks import SegmentTask
 from handler.settings import Settings
-from handler.span_result import merge
-from handler.timeline import WHOLE, segments
+from handler.tracks.recognition import recognise_span
+from handler.tracks.span_result import merge
+from handler.video.frames import probe
+from handler.video.limits import check_length
+from handler.video.s3_video import S3VideoFile
+from handler.video.timeline import WHOLE, segments
 
 ROSTER_ATTEMPTS = 3
 """Tries of an upload whose roster cannot be read (Lambda's two async retries, a minute or

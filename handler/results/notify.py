@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from handler.attendance.sheet import Sheet
 from handler.events import S3Location
-from handler.sheet import Sheet
 
 SUBJECT_LIMIT = 100  # SNS's longest subject (ASCII)
 

@@ -2,16 +2,16 @@
 
 For a course video every student on the course list gets a row, present or absent, and a
 recognised person who is not on it is marked as not enrolled (a visitor); for any other video
-the rows are the recognised students, as before. The CSV (handler.result_files), the evidence
-page (handler.evidence_page) and the teacher's message (handler.notify) are all made from it.
+the rows are the recognised students, as before. The CSV (handler.results.result_files), the evidence
+page (handler.results.evidence_page) and the teacher's message (handler.results.notify) are all made from it.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from handler.courses import Course
-from handler.presence import Presence
+from handler.attendance.courses import Course
+from handler.tracks.presence import Presence
 
 
 @dataclass(frozen=True)

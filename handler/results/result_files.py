@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only a type here: keeps this module free of OpenCV and dlib
-    from handler.sheet import Sheet
+    from handler.attendance.sheet import Sheet
 
 CSV_HEADER = (
     "name", "major", "year", "first_seen_seconds", "last_seen_seconds", "seconds_present", "match_distance",

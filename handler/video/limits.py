@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from handler.frames import UnreadableVideo
+from handler.video.frames import UnreadableVideo
 
 BYTES_PER_PIXEL = 160
 """Peak memory per pixel of a frame as it is processed: the decoded frames in flight, their grey

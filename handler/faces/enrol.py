@@ -9,8 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from handler.faces import FaceFinder, face_finder
-from handler.roster import ENCODING_SIZE, Roster, RosterError
+from handler.faces.detector import FaceFinder, face_finder
+from handler.faces.roster import ENCODING_SIZE, Roster, RosterError
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 # Photos are enrolled once, offline: detect at full size with one upsampling, so small faces count.

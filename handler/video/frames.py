@@ -21,10 +21,10 @@ from typing import Union
 import av
 import numpy as np
 
-from handler.timeline import WHOLE, Span, clock
+from handler.video.timeline import WHOLE, Span, clock
 
 VideoSource = Union[str, os.PathLike, io.RawIOBase]
-"""A video file's path, or a seekable binary file with a `size` (handler.s3_video.S3VideoFile)."""
+"""A video file's path, or a seekable binary file with a `size` (handler.video.s3_video.S3VideoFile)."""
 
 # A file whose stream stops this far before the length its container declares is truncated.
 TRUNCATION_TOLERANCE_SECONDS = 1.0

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from handler.events import BadRecord
-from handler.jobs import Job
-from handler.timeline import Span
+from handler.segments.jobs import Job
+from handler.video.timeline import Span
 
 SQS_EVENT_SOURCE = "aws:sqs"
 

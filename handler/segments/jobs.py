@@ -5,7 +5,7 @@ Every write is idempotent or conditional, so a retried or duplicated segment mes
 counts twice: a finished segment is a set member (ADD of its index) beside an item holding its
 partial result (a Put of the same bytes); the merge is claimed by one message (conditional
 update, reclaimable by the same message after a crash); a job that failed or merged accepts
-nothing more. Items expire by TTL (handler.segment_contract.JOBS_EXPIRY_ATTRIBUTE).
+nothing more. Items expire by TTL (handler.segments.segment_contract.JOBS_EXPIRY_ATTRIBUTE).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from handler.events import S3Location
-from handler.segment_contract import JOBS_EXPIRY_ATTRIBUTE, JOBS_PARTITION_KEY, JOBS_SORT_KEY
+from handler.segments.segment_contract import JOBS_EXPIRY_ATTRIBUTE, JOBS_PARTITION_KEY, JOBS_SORT_KEY
 
 PIECE_BYTES = 300 << 10
 """A partial result is stored in items of at most this many bytes (DynamoDB's limit is 400 KB an item)."""
@@ -122,7 +122,7 @@ class Jobs:
 
     def mark_handled(self, video: S3Location, upload: str) -> None:
         """Record that this upload has its outcome (a result, its segments sent, or superseded),
-        so Lambda's record of a later failed try (handler.failed_invocations) reports nothing."""
+        so Lambda's record of a later failed try (handler.intake.failed_invocations) reports nothing."""
         self.dynamodb.update_item(
             TableName=self.table, Key=self._video_key(video, f"attempts#{upload}"),
             UpdateExpression="SET handled = :yes, #x = :x",

@@ -5,7 +5,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from handler.segment_tasks import SegmentTask
+from handler.segments.segment_tasks import SegmentTask
 
 BATCH = 10  # SQS's most messages per SendMessageBatch
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from handler.faces import Box
+from handler.faces.detector import Box
 
 CROP_HEIGHT = 96
 CROP_MARGIN = 0.35

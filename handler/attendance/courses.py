@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from handler.students import STUDENTS_KEY
+from handler.attendance.students import STUDENTS_KEY
 
 COURSE_PREFIX = "course#"
 """The students table key of a course item; no student name may start with it."""

@@ -21,8 +21,8 @@ from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only types here: keeps this module free of OpenCV and dlib
-    from handler.presence import Presence
-    from handler.sheet import Sheet, SheetRow
+    from handler.tracks.presence import Presence
+    from handler.attendance.sheet import Sheet, SheetRow
 
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 

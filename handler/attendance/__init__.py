@@ -1,0 +1,1 @@
+"""Presence + student records + the course list → the attendance sheet."""

@@ -1,0 +1,1 @@
+"""An upload → its outcome: read at once or planned; uploads Lambda gave up on reported."""

@@ -1,0 +1,1 @@
+"""A video's outcome written: the CSV, the evidence page, the error report, the message to the teacher."""
