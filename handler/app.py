@@ -10,13 +10,14 @@ reported as batch item failures) so that Lambda or SQS tries again, a bounded nu
 An upload whose every try was stopped (out of memory, out of time) comes back as Lambda's
 record of the failed invocation, through a third queue, and gets its error report then.
 Clients, models and the roster live at module level (handler.aws) so a warm container
-reuses them. The work itself is in handler.intake.uploads, handler.segments.segment_runs and handler.results.publish;
-this module alone knows the shapes of the events.
+reuses them. The work itself is in handler.intake.uploads, handler.segments.segment_runs and
+handler.results.publish; this module alone knows the shapes of the events.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from handler.events import BadRecord, records, upload
@@ -83,22 +84,22 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
 def _handle_queue(event: Mapping[str, Any], context: Any, settings: Settings, request_id: str | None) -> dict[str, Any]:
     """A batch from one of the function's queues: the messages to try again are returned, the
-    others are done. The segment queue's messages are segments; the failed-invocation queue's
-    are Lambda's records of upload events it gave up on, each ending in its error report."""
+    others are done. The segment queue's messages are segments; the failed-uploads queue's are
+    Lambda's records of upload events it gave up on, each ending in its error report."""
     retry: list[dict[str, str]] = []
     results: list[dict[str, Any]] = []
     for raw in event["Records"]:
         body = str(raw.get("body", ""))
-        message_id = str(raw.get("messageId", ""))
         try:
-            if is_failed_invocation(body):
-                results.extend(_report_failed_uploads(failed_invocation(body), context, settings, request_id))
-            else:
-                results.extend(_run_segment(segment_record(raw), context, settings, request_id))
+            work = (partial(_report_failed_uploads, failed_invocation(body)) if is_failed_invocation(body)
+                    else partial(_run_segment, segment_record(raw)))
         except BadRecord as error:  # not ours: nothing to retry, nowhere to report
             log_json("ERROR", "record ignored", request_id=request_id, error=str(error))
+            continue
+        try:
+            results.extend(work(context, settings, request_id))
         except Exception:  # logged where it happened; SQS delivers the message again
-            retry.append({"itemIdentifier": message_id})
+            retry.append({"itemIdentifier": str(raw.get("messageId", ""))})
     return {"batchItemFailures": retry, "records": results}
 
 
