@@ -21,15 +21,15 @@ from typing import Any
 
 import click
 
-from classroom.emulator import Emulator, running_emulator
 from classroom.cli_options import local_stack_data
+from classroom.emulator import Emulator, running_emulator
 from classroom.inbox import Inbox
 from classroom.invocations import tally
 from classroom.invoker import HANDLER, Invoker
 from classroom.provision import Provisioned, deprovision, provision
 from infra.config import PROJECT_DIR, StackConfig, from_stack_file
-from infra.errors import ConfigError
 from infra.contract import function_name, lambda_environment
+from infra.errors import ConfigError
 
 log = logging.getLogger("classroom.local_stack")
 

@@ -8,8 +8,8 @@ from typing import Any
 from handler import aws
 from handler.events import Upload
 from handler.faces.detector import face_finder
-from handler.intake.failed_invocations import RETRIES_EXHAUSTED, FailedInvocation, failure_reason
 from handler.failures import BAD_ROSTER, REPLACED, classify
+from handler.intake.failed_invocations import RETRIES_EXHAUSTED, FailedInvocation, failure_reason
 from handler.results.publish import Call, log_video, publish_attendance, publish_error, source_metadata
 from handler.segments.jobs import Job
 from handler.segments.segment_queue import send_segments
