@@ -9,7 +9,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from handler.faces.roster import Roster, RosterCache, RosterError
-from handler.failures import RosterUnavailable, error_code
+from handler.failures import DENIED_CODES, MISSING_CODES, RosterUnavailable, error_code
 from handler.segments.jobs import Jobs
 from handler.settings import Settings
 
@@ -47,11 +47,11 @@ def load_roster(settings: Settings) -> Roster:
         return roster_cache.get(s3(), roster.bucket, roster.key)
     except ClientError as error:
         code = error_code(error)
-        if code in ("NoSuchKey", "NoSuchBucket", "404"):
+        if code in MISSING_CODES:
             raise RosterUnavailable(
                 f"the roster {roster.uri} does not exist; upload one built with `python -m classroom roster build`"
             ) from None
-        if code == "AccessDenied":  # what S3 answers for a missing key without s3:ListBucket
+        if code in DENIED_CODES:  # what S3 answers for a missing key without s3:ListBucket
             raise RosterUnavailable(f"the roster {roster.uri} cannot be read (missing, or the function may not read it)") from None
         raise
     except RosterError as error:

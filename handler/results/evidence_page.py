@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
+from handler.video.timeline import clock
+
 if TYPE_CHECKING:  # only types here: keeps this module free of OpenCV and dlib
     from handler.tracks.presence import Presence
     from handler.attendance.sheet import Sheet, SheetRow
@@ -52,14 +54,6 @@ dt{color:#555;white-space:nowrap}dd{margin:0;font-variant-numeric:tabular-nums}
 .warnings li{color:#92400e}
 footer{margin-top:1.5rem;font-size:.8rem;color:#6b7280}
 """
-
-
-def clock(seconds: float) -> str:
-    """Seconds → `m:ss`, or `h:mm:ss` from an hour on (whole seconds, rounded down)."""
-    whole = max(0, math.floor(seconds + 1e-6))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def duration(seconds: float) -> str:

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from handler.video.frames import UnreadableVideo
+from handler.video.timeline import clock
 
 BYTES_PER_PIXEL = 160
 """Peak memory per pixel of a frame as it is processed: the decoded frames in flight, their grey
@@ -75,7 +76,7 @@ class Limits:
     def check_time(self, seconds_read: float) -> None:
         if time.monotonic() > self.finish_by:
             raise OverLimit(
-                f"reading it would outlast the function's timeout: it stopped at {_clock(seconds_read)} of the video; "
+                f"reading it would outlast the function's timeout: it stopped at {clock(seconds_read)} of the video; "
                 "raise the stack's timeout (up to 900 s), or upload a shorter part"
             )
 
@@ -87,8 +88,3 @@ def check_length(duration: float | None, max_minutes: float) -> None:
             f"it is {duration / 60:,.1f} minutes long and the stack accepts at most {max_minutes:g}; "
             "upload it in shorter parts, or raise the stack's maxVideoMinutes"
         )
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}:{rest:02d}"

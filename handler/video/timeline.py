@@ -26,8 +26,10 @@ WHOLE = Span()
 
 
 def clock(seconds: float) -> str:
-    """`75.0` → `1:15`; `3725` → `1:02:05`."""
-    minutes, rest = divmod(int(seconds), 60)
+    """A time in the video as a teacher reads it: `75.0` → `1:15`, `3725` → `1:02:05` (whole
+    seconds, rounded down; reports, segment labels and the evidence page all use it)."""
+    whole = max(0, math.floor(seconds + 1e-6))
+    minutes, rest = divmod(whole, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
 
