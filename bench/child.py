@@ -17,22 +17,14 @@ import resource  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from classroom.process_memory import PEAK, memory_mb  # noqa: E402
+
 
 def _max_rss_mb() -> float:
-    """Peak resident memory of this process since it was exec'ed.
-
-    Linux keeps getrusage's ru_maxrss across fork and exec, so a child of a large parent
-    would report the parent's peak; the memory map's own high-water mark (VmHWM) starts
-    afresh at exec.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0  # kB
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
+    """Peak resident memory of this process since it was exec'ed (a child of a large parent
+    would report the parent's peak through getrusage, which Linux keeps across exec)."""
+    peak = memory_mb(PEAK)
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def cold_start(roster: str) -> dict:

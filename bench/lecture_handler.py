@@ -1,21 +1,22 @@
 """The handler as the lecture benchmark runs it in the local stack's workers.
 
-It is `handler.app.handler` unchanged; only its answer gains a `bench` entry with what the
-answer leaves out: the `timings` of each log line the invocation wrote (the merge, the
-student look-up and the CSV upload are timed only there), the errors it logged and the worker's peak memory (the
-sandbox's, across every invocation it served, as Lambda counts it).
+It is `handler.app.handler` unchanged; its answer (whose records carry each video's and
+segment's timings) gains a `bench` entry with what an answer cannot carry: the errors the
+invocation logged (a retried segment's reason is only in the log) and the worker's peak
+memory (the sandbox's, across every invocation it served, as Lambda counts it).
 """
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from classroom.process_memory import PEAK, memory_mb
 from handler import app
 from handler.logs import LOGGER_NAME
 
 
-class _LogLines(logging.Handler):
-    """Keeps the fields of every handler log line that carries timings or an error."""
+class _LoggedErrors(logging.Handler):
+    """Keeps the message and error of every handler log line that carries one."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -23,27 +24,17 @@ class _LogLines(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         fields = getattr(record, "fields", None) or record.__dict__  # ours, or Lambda's JSON format
-        if ("timings" in fields and "status" in fields) or "error" in fields:
-            self.lines.append({"message": record.getMessage(), **{name: fields.get(name) for name in (
-                "status", "segment", "segments", "timings", "error") if name in fields}})
+        if "error" in fields:
+            self.lines.append({"message": record.getMessage(), "error": fields["error"]})
 
 
-_lines = _LogLines()
-logging.getLogger(LOGGER_NAME).addHandler(_lines)
-
-
-def peak_memory_mb() -> float:
-    """This process's resident high-water mark (VmHWM), in MB."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    return 0.0
+_errors = _LoggedErrors()
+logging.getLogger(LOGGER_NAME).addHandler(_errors)
 
 
 def handler(event: dict, context: Any) -> dict:
     """`handler.app.handler`, its answer plus `bench: {logged: [...], max_rss_mb}`."""
-    _lines.lines.clear()
+    _errors.lines.clear()
     answer = app.handler(event, context)
-    answer["bench"] = {"logged": list(_lines.lines), "max_rss_mb": round(peak_memory_mb(), 1)}
+    answer["bench"] = {"logged": list(_errors.lines), "max_rss_mb": round(memory_mb(PEAK) or 0.0, 1)}
     return answer

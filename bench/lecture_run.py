@@ -3,7 +3,7 @@
 The stack is the one `make demo` runs (moto, S3 → SQS → worker processes, the segment queue
 polled as Lambda's event source mapping polls it), started afresh for every run so that runs
 with 1 and 2 workers share nothing. The workers run `bench.lecture_handler.handler`, the real
-handler whose answer also carries its logged timings and the worker's peak memory.
+handler whose answer also carries its logged errors and the worker's peak memory.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Any
 
 from bench.cpu_share import CpuShare
 from bench.lecture_scene import LectureFiles
+from classroom.invocations import UPLOAD
 
 HANDLER = "bench.lecture_handler.handler"
 KEY = "bench/lecture.mp4"
@@ -120,9 +121,9 @@ def _log_lines(invocation: Any) -> list[dict]:
     return list((result.get("bench") or {}).get("logged", []))
 
 
-def _logged(invocation: Any, status: str) -> dict:
-    lines = [line for line in _log_lines(invocation) if line.get("status") == status and "timings" in line]
-    return lines[0]["timings"] if lines else {}
+def _timings(invocation: Any, status: str) -> dict:
+    """The timings of the invocation's record with this status (the handler returns them)."""
+    return next((r.get("timings") or {} for r in _records(invocation) if r.get("status") == status), {})
 
 
 def invocation_figures(invocations: list[Any]) -> dict:
@@ -134,11 +135,11 @@ def invocation_figures(invocations: list[Any]) -> dict:
     merging = [inv for inv in segments if any(r.get("status") == "ok" for r in _records(inv))]
     split = next((r for inv in planners for r in _records(inv) if r.get("status") == "split"), {})
     segment_records = [r for inv in segments for r in _records(inv) if r.get("status") == "segment"]
-    merge_timings = _logged(merging[0], "ok") if merging else {}
+    merge_timings = _timings(merging[0], "ok") if merging else {}
     ok_record = next((r for inv in merging for r in _records(inv) if r.get("status") == "ok"), {})
     return {
         "planner_seconds": planners[0].duration_s if planners else None,
-        "planner_timings": _logged(planners[0], "split") if planners else {},
+        "planner_timings": _timings(planners[0], "split") if planners else {},
         "segments": split.get("segments"), "video_seconds": split.get("video_seconds"),
         "segment_invocation_seconds": _stats([inv.duration_s for inv in segments]),
         "segment_seconds_each": [round(inv.duration_s, 2) for inv in segments],
@@ -146,7 +147,7 @@ def invocation_figures(invocations: list[Any]) -> dict:
         "merge_seconds": sum(merge_timings.values()) if merge_timings else None,
         "merge_timings": merge_timings,
         "segments_done": len(segment_records),
-        "upload_invocations": sum(1 for inv in invocations if not inv.segment),
+        "upload_invocations": sum(1 for inv in invocations if inv.source == UPLOAD),
         "failed_invocations": sum(1 for inv in invocations if not inv.ok),
         "segments_to_retry": sum(len(inv.result.get("batchItemFailures") or []) for inv in invocations
                                  if inv.ok and isinstance(inv.result, dict)),

@@ -10,6 +10,10 @@ from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
 
+UPLOAD, SEGMENT, FAILED_UPLOAD = "upload", "segment", "failed upload"
+"""Where an invocation's event came from: S3, the segment queue, the failed-uploads queue."""
+
+
 @dataclass
 class Job:
     """One SQS message being processed; `attempt` counts from 1."""
@@ -34,7 +38,11 @@ class Invocation:
     result: Any = None
     error: str = ""
     duration_s: float = 0.0
-    segment: bool = False  # an invocation on a queue's messages (a failed one comes back from SQS)
+    source: str = UPLOAD  # UPLOAD (S3's event), SEGMENT or FAILED_UPLOAD (a queue's messages: SQS redelivers a failure)
+
+    @property
+    def segment(self) -> bool:
+        return self.source == SEGMENT
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ def video_outcomes(summary: Any) -> list[VideoOutcome] | None:
 def tally(invocations: Sequence[Invocation]) -> str:
     """`3 video(s): 2 ok, 1 error report(s), 0 failed after retries` over the invocations so far."""
     statuses = [v.status for inv in invocations if inv.ok for v in (video_outcomes(inv.result) or [])]
-    failed = sum(1 for inv in invocations if not inv.ok and not inv.segment)
+    failed = sum(1 for inv in invocations if not inv.ok and inv.source == UPLOAD)
     return (f"{len(statuses) + failed} video(s): {statuses.count('ok')} ok, "
             f"{statuses.count('error')} error report(s), {failed} failed after retries")
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from classroom.event_source import RECEIVE_ATTRIBUTES, failed_invocation_record, messages_done, sqs_event
-from classroom.invocations import Invocation, Job, display_keys, event_keys, video_outcomes
+from classroom.invocations import FAILED_UPLOAD, SEGMENT, Invocation, Job, display_keys, event_keys, video_outcomes
 from classroom.lambda_context import LambdaContext
 from classroom.worker import Worker
 from infra.contract import ASYNC_RETRY_ATTEMPTS, FAILED_UPLOADS_BATCH_SIZE, SEGMENT_BATCH_SIZE
@@ -309,7 +309,9 @@ class Invoker:
         with self._lock:
             self.invocations.append(Invocation(message_id=job.message_id, keys=keys, attempts=1, ok=ok,
                                                result=payload if ok else None, error="" if ok else str(payload),
-                                               duration_s=seconds, segment=True))
+                                               duration_s=seconds,
+                                               source=SEGMENT if job.batch_queue_url == self.segment_queue_url
+                                               else FAILED_UPLOAD))
             self._in_flight -= 1
             self._lock.notify_all()
 

@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from classroom.lambda_context import LambdaContext
+from classroom.process_memory import RESIDENT, memory_mb
 
 log = logging.getLogger("classroom.local_stack")
 
@@ -29,18 +30,6 @@ MEMORY_CHECK_SECONDS = 0.1
 this one samples, so a spike shorter than this can pass unseen."""
 OUT_OF_MEMORY = "Runtime exited with error: signal: killed"
 """How Lambda words a sandbox it killed for memory (its errorType is Runtime.OutOfMemory)."""
-
-
-def resident_mb(pid: int) -> float | None:
-    """The process's resident memory (Linux /proc), in MB; None when it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
 
 
 class _PrefixedLines:
@@ -157,8 +146,8 @@ class Worker:
                 if time.time() >= context.deadline_epoch_s:
                     self.kill()
                     return False, f"Task timed out after {timeout_s:.2f} seconds"
-                used = resident_mb(pid) if self.memory_mb and pid else None
-                if used is not None and self.memory_mb and used > self.memory_mb:
+                used = memory_mb(RESIDENT, pid) if self.memory_mb else None
+                if used is not None and used > self.memory_mb:
                     self.kill()
                     return False, f"{OUT_OF_MEMORY} ({used:,.0f} MB in use; the function has {self.memory_mb} MB)"
             status, payload = self.conn.recv()
