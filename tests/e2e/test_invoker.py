@@ -19,6 +19,7 @@ import pytest
 
 from classroom.local_stack import LocalStack, load_stack_config
 from infra.contract import lambda_environment
+from tests.e2e.stacks import stack_running
 
 STUB = textwrap.dedent('''
     import json, os, time
@@ -63,17 +64,13 @@ STUB = textwrap.dedent('''
 @pytest.fixture(scope="module")
 def stub_stack(classroom_data: Path, classroom_roster_file: Path,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalStack, Path]]:
-    code = tmp_path_factory.mktemp("stub")
-    (code / "stub_handler.py").write_text(STUB)
     log_dir = tmp_path_factory.mktemp("stub-log")
     config = load_stack_config("dev", roster_file=classroom_roster_file,
                                students_file=classroom_data / "student_data.json")
     config = dataclasses.replace(config, timeout=3)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(code))  # spawned workers start with the parent's sys.path
-        patch.setenv("STUB_LOG_DIR", str(log_dir))
-        with LocalStack.start(config, workers=2, handler_path="stub_handler.handler") as running:
-            yield running, log_dir
+    with stack_running(config, "stub_handler", STUB, tmp_path_factory.mktemp("stub"),
+                       {"STUB_LOG_DIR": str(log_dir)}, workers=2) as running:
+        yield running, log_dir
 
 
 def attempts(log_dir: Path, key: str) -> list[dict]:

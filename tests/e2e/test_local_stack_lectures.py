@@ -19,6 +19,7 @@ from handler.attendance.sheet import attendance_sheet
 from handler.results.result_files import attendance_csv
 from handler.tracks.recognition import recognise_video
 from infra.contract import jobs_table_name, segment_queue_attributes
+from tests.e2e.stacks import stack_running
 from tests.e2e.test_local_stack_classroom import wait_for_object
 from tests.handler.videos import lecture_video
 
@@ -95,14 +96,11 @@ def stack_config(scene_files: dict[str, Path], name: str, **recognition: Any):
 
 @pytest.fixture(scope="module")
 def minute_segments_stack(scene_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    code = tmp_path_factory.mktemp("faults")
-    (code / "segment_faults.py").write_text(FAULTS)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(code))  # spawned workers start with the parent's sys.path
-        patch.setenv("FAULTS_DIR", str(tmp_path_factory.mktemp("fault-markers")))
-        config = stack_config(scene_files, "lectures", segment_seconds=60.0)
-        with LocalStack.start(config, workers=2, handler_path="segment_faults.handler", handler_logs=False) as running:
-            yield running
+    config = stack_config(scene_files, "lectures", segment_seconds=60.0)
+    with stack_running(config, "segment_faults", FAULTS, tmp_path_factory.mktemp("faults"),
+                       {"FAULTS_DIR": str(tmp_path_factory.mktemp("fault-markers"))},
+                       workers=2, handler_logs=False) as running:
+        yield running
 
 
 def test_a_ten_minute_lecture_in_one_minute_segments_gives_the_csv_of_reading_it_whole(

@@ -18,7 +18,9 @@ from urllib.parse import unquote_plus
 
 import pytest
 
+from classroom.invocations import FAILED_UPLOAD
 from classroom.local_stack import LocalStack, load_stack_config
+from tests.e2e.stacks import stack_running
 from tests.e2e.test_local_stack_classroom import wait_for_object
 
 MEMORY_MB = 1024
@@ -40,15 +42,11 @@ def handler(event, context):
 @pytest.fixture(scope="module")
 def small_stack(classroom_data: Path, classroom_roster_file: Path,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    code = tmp_path_factory.mktemp("faults")
-    (code / "memory_faults.py").write_text(FAULTS)
     config = load_stack_config("dev", roster_file=classroom_roster_file,
                                students_file=classroom_data / "student_data.json")
     config = dataclasses.replace(config, memory_size=MEMORY_MB)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(code))  # spawned workers start with the parent's sys.path
-        with LocalStack.start(config, workers=2, handler_path="memory_faults.handler") as running:
-            yield running
+    with stack_running(config, "memory_faults", FAULTS, tmp_path_factory.mktemp("faults"), workers=2) as running:
+        yield running
 
 
 def test_an_upload_that_runs_out_of_memory_on_every_try_gets_a_report_and_its_neighbour_its_csv(
@@ -75,6 +73,11 @@ def test_an_upload_that_runs_out_of_memory_on_every_try_gets_a_report_and_its_ne
     assert (greedy.ok, greedy.attempts) == (False, 3)
     assert greedy.error.startswith("Runtime exited with error: signal: killed (")
     assert greedy.error.endswith(f"MB in use; the function has {MEMORY_MB} MB)")
+    # ...then Lambda's record of it, handed to the function from the failed-uploads queue.
+    [reported] = [inv for inv in small_stack.invoker.invocations if inv.source == FAILED_UPLOAD]
+    assert reported.ok and reported.result["batchItemFailures"] == []
+    assert [(r["key"], r["status"], r["tries"]) for r in reported.result["records"]] == [
+        ("week 4/greedy.mp4", "error", 3)]
     # The teacher was told, once (the inbox reads the topic's queue every second).
     time.sleep(3)
     messages = [m for m in small_stack.inbox.messages if m.body["video"]["key"] == "week 4/greedy.mp4"]
