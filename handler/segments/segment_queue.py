@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,10 +22,11 @@ def send_segments(sqs: Any, queue_name: str, tasks: Sequence[SegmentTask]) -> No
     url = _queue_url(sqs, queue_name)
     for start in range(0, len(tasks), BATCH):
         entries = [{"Id": str(task.index), "MessageBody": task.to_body()} for task in tasks[start:start + BATCH]]
-        for _ in range(3):
+        for attempt in range(3):
             failed = {f["Id"] for f in sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed", [])}
             entries = [entry for entry in entries if entry["Id"] in failed]
             if not entries:
                 break
+            time.sleep(0.1 * 2**attempt)  # SQS refuses entries when throttled: give it a moment
         if entries:
             raise RuntimeError(f"SQS refused {len(entries)} segment message(s) three times")
